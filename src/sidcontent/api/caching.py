@@ -1,0 +1,133 @@
+"""Rendered responses, validators and conditional requests.
+
+Serialising content costs far more than sending it (marshmallow is ~12 us an
+object), so every GET body is rendered once per content generation and kept
+with its strong ETag. The generation lives in the database, so one write on
+any server invalidates every process's cache; entries also expire when the
+next scheduled item goes live, since that changes what is visible without a
+write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import orjson
+from flask import Response, current_app, request
+from sqlalchemy.orm import Session
+
+from sidcontent.api import context
+from sidcontent.content import queries
+from sidcontent.content.models import utcnow
+
+VARY = "Accept-Language, Authorization, Origin"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    payload: object
+    last_modified: datetime | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Entry:
+    generation: int
+    valid_until: datetime | None
+    body: bytes
+    etag: str
+    last_modified: datetime | None
+    headers: dict[str, str]
+
+
+class ResponseCache:
+    """A small thread-safe LRU of rendered bodies."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, generation: int, now: datetime) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry.generation != generation or (
+                entry.valid_until is not None and now >= entry.valid_until
+            ):
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: Hashable, entry: Entry) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def etag_for(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
+def respond(
+    key: Hashable, build: Callable[[Session, datetime], Rendered], *, private: bool = False
+) -> Response:
+    """Answer a GET from the cache or ``build``, honouring conditional headers."""
+    cache: ResponseCache = current_app.extensions["sidcontent.response_cache"]
+    session = context.session()
+    now = utcnow()
+    # Read the generation before building: a write that lands meanwhile
+    # leaves this entry tagged with the older generation, so it is rebuilt.
+    generation = queries.generation(session)
+    entry = cache.get(key, generation, now)
+    if entry is None:
+        rendered = build(session, now)
+        body = orjson.dumps(rendered.payload)
+        entry = Entry(
+            generation=generation,
+            valid_until=queries.next_scheduled_change(session, now),
+            body=body,
+            etag=etag_for(body),
+            last_modified=rendered.last_modified,
+            headers=rendered.headers,
+        )
+        cache.put(key, entry)
+    return _conditional(entry, private)
+
+
+def _conditional(entry: Entry, private: bool) -> Response:
+    max_age = int(current_app.config["CACHE_MAX_AGE"])
+    scope = "private" if private else "public"
+    cache_control = f"{scope}, max-age={max_age}" if max_age > 0 else f"{scope}, no-cache"
+    not_modified = False
+    if request.if_none_match:
+        not_modified = request.if_none_match.contains_weak(entry.etag)
+    elif request.if_modified_since is not None and entry.last_modified is not None:
+        not_modified = entry.last_modified.replace(microsecond=0) <= request.if_modified_since
+    if not_modified:
+        response = Response(status=304)
+    else:
+        response = Response(entry.body, mimetype="application/json")
+        for name, value in entry.headers.items():
+            response.headers[name] = value
+    response.set_etag(entry.etag)
+    if entry.last_modified is not None:
+        response.last_modified = entry.last_modified
+    response.headers["Cache-Control"] = cache_control
+    response.headers["Vary"] = VARY
+    return response

@@ -1,0 +1,99 @@
+"""/api/v1/campaigns: campaigns and their one-call bundle."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from flask.typing import ResponseReturnValue
+from flask.views import MethodView
+from sqlalchemy.orm import Session
+
+from sidcontent.api import caching
+from sidcontent.api.blueprint import Blueprint
+from sidcontent.api.errors import ApiError
+from sidcontent.api.listing import (
+    cache_key,
+    content_language,
+    detail_response,
+    item_envelope,
+    list_envelope,
+    list_response,
+)
+from sidcontent.api.negotiation import requested_locales
+from sidcontent.api.params import CampaignListArgs, DetailArgs
+from sidcontent.content import queries, representation
+from sidcontent.content.schemas import SLUG_RE, BundleSchema, CampaignSchema
+
+blp = Blueprint("campaigns", __name__, url_prefix="/campaigns", description="Campaigns.")
+
+
+@blp.route("")
+class Campaigns(MethodView):
+    @blp.arguments(CampaignListArgs, location="query", as_kwargs=False)
+    @blp.response(200, list_envelope(CampaignSchema))
+    @blp.problems(400)
+    def get(self, args: dict[str, Any]) -> ResponseReturnValue:
+        """List published campaigns."""
+        return list_response(args, queries.list_campaigns, representation.campaign, CampaignSchema)
+
+
+def _fetch_campaign(slug: str):  # type: ignore[no-untyped-def]
+    def fetch(session: Session, now: datetime) -> Any:
+        return queries.get_campaign(session, slug, now) if SLUG_RE.match(slug) else None
+
+    return fetch
+
+
+@blp.route("/<slug>")
+class CampaignItem(MethodView):
+    @blp.arguments(DetailArgs, location="query", as_kwargs=False)
+    @blp.response(200, item_envelope(CampaignSchema))
+    @blp.problems(400, 404)
+    def get(self, args: dict[str, Any], slug: str) -> ResponseReturnValue:
+        """One campaign in the best available locale."""
+        return detail_response(
+            args,
+            _fetch_campaign(slug),
+            representation.campaign,
+            CampaignSchema,
+            not_found=f"No campaign with slug {slug[:80]!r}.",
+        )
+
+
+def bundle_payload(rows: queries.BundleRows, requested: Sequence[str]) -> dict[str, Any]:
+    campaign = representation.campaign(rows.campaign, requested)
+    return {
+        "campaign": campaign,
+        "theme": representation.theme(rows.theme, requested) if rows.theme else None,
+        "messages": [representation.message(m, requested) for m in rows.messages],
+        "resources": [representation.resource(r, requested) for r in rows.resources],
+        "locale": campaign["locale"],
+    }
+
+
+@blp.route("/<slug>/bundle")
+class CampaignBundle(MethodView):
+    @blp.arguments(DetailArgs, location="query", as_kwargs=False)
+    @blp.response(200, item_envelope(BundleSchema))
+    @blp.problems(400, 404)
+    def get(self, args: dict[str, Any], slug: str) -> ResponseReturnValue:
+        """A campaign with its theme, messages and resources, in one call."""
+        requested = requested_locales(args.get("locale"))
+        dumper = BundleSchema()
+
+        def build(session: Session, now: datetime) -> caching.Rendered:
+            rows = queries.get_bundle(session, slug, now) if SLUG_RE.match(slug) else None
+            if rows is None:
+                raise ApiError(404, f"No campaign with slug {slug[:80]!r}.")
+            payload = bundle_payload(rows, requested)
+            everything = [rows.campaign, *rows.messages, *rows.resources]
+            if rows.theme is not None:
+                everything.append(rows.theme)
+            newest = max(item.updated_at for item in everything)
+            return caching.Rendered(
+                {"data": dumper.dump(payload)}, newest, content_language([payload["campaign"]])
+            )
+
+        return caching.respond(cache_key(requested, False), build)

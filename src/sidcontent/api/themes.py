@@ -1,0 +1,44 @@
+"""/api/v1/themes: yearly themes with their brand palettes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.typing import ResponseReturnValue
+from flask.views import MethodView
+
+from sidcontent.api.blueprint import Blueprint
+from sidcontent.api.listing import detail_response, item_envelope, list_envelope, list_response
+from sidcontent.api.params import DetailArgs, ThemeListArgs
+from sidcontent.content import queries, representation
+from sidcontent.content.schemas import SLUG_RE, ThemeSchema
+
+blp = Blueprint("themes", __name__, url_prefix="/themes", description="Themes and palettes.")
+
+
+@blp.route("")
+class Themes(MethodView):
+    @blp.arguments(ThemeListArgs, location="query", as_kwargs=False)
+    @blp.response(200, list_envelope(ThemeSchema))
+    @blp.problems(400)
+    def get(self, args: dict[str, Any]) -> ResponseReturnValue:
+        """List published themes."""
+        return list_response(args, queries.list_themes, representation.theme, ThemeSchema)
+
+
+@blp.route("/<slug>")
+class ThemeItem(MethodView):
+    @blp.arguments(DetailArgs, location="query", as_kwargs=False)
+    @blp.response(200, item_envelope(ThemeSchema))
+    @blp.problems(400, 404)
+    def get(self, args: dict[str, Any], slug: str) -> ResponseReturnValue:
+        """One theme in the best available locale."""
+        return detail_response(
+            args,
+            lambda session, now: (
+                queries.get_theme(session, slug, now) if SLUG_RE.match(slug) else None
+            ),
+            representation.theme,
+            ThemeSchema,
+            not_found=f"No theme with slug {slug[:80]!r}.",
+        )

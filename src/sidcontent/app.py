@@ -1,0 +1,62 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask, Response, request
+
+from sidcontent import config
+from sidcontent.api import context, errors
+from sidcontent.api import init_app as init_api
+from sidcontent.api.caching import ResponseCache
+from sidcontent.api.cors import init_app as init_cors
+from sidcontent.db import Database
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build an app: settings, database, API, plugins and error handling.
+
+    Everything lives on the app (``app.config`` and ``app.extensions``), so
+    two apps in one process, as in tests, share nothing.
+    """
+    instance_path = (overrides or {}).get("INSTANCE_PATH") or os.environ.get(
+        "SIDCONTENT_INSTANCE_PATH"
+    )
+    app = Flask("sidcontent", instance_path=instance_path or None)
+    settings = config.from_environ()
+    settings.update(overrides or {})
+    app.config.update(settings)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = config.sqlite_url(app.instance_path)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config.instance_secret(app.instance_path)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    database = Database(app.config["DATABASE_URL"])
+    app.extensions["sidcontent.db"] = database
+    app.extensions["sidcontent.response_cache"] = ResponseCache(
+        int(app.config["RESPONSE_CACHE_SIZE"])
+    )
+    app.teardown_appcontext(context.close_session)
+
+    init_api(app)
+    init_cors(app)
+    app.register_error_handler(Exception, _unhandled)
+    app.after_request(_security_headers)
+    if not app.debug:
+        logging.getLogger("sidcontent").setLevel(logging.INFO)
+    return app
+
+
+def _unhandled(exc: Exception) -> Response:
+    return errors.internal_error(exc)
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if not request.path.startswith("/docs"):
+        response.headers.setdefault("Content-Security-Policy", "default-src 'none'")
+    return response

@@ -1,0 +1,170 @@
+"""The ``sidcontent`` command.
+
+Every command reads ``SIDCONTENT_DATABASE_URL`` (default: SQLite in the
+instance folder). Errors are one line on stderr and a non-zero exit; a
+traceback is a bug.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+
+from sidcontent import __version__, create_app
+from sidcontent.content import fixtures as fixture_files
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_FIXTURES = Path("fixtures")
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def friendly_errors(func: F) -> F:
+    """Turn expected failures into one clear line instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except click.ClickException:
+            raise
+        except fixture_files.FixtureError as exc:
+            _fail(str(exc))
+        except SQLAlchemyError as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            _fail(f"database error: {detail}")
+        except (OSError, ValueError) as exc:
+            _fail(str(exc))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _app() -> Flask:
+    try:
+        return create_app()
+    except ValueError as exc:
+        _fail(f"configuration error: {exc}")
+        raise  # unreachable, for type checkers
+
+
+@click.group()
+@click.version_option(__version__, prog_name="sidcontent")
+def main() -> None:
+    """sidcontent: campaign content as an API, and exporters for it."""
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@friendly_errors
+def db_upgrade(revision: str) -> None:
+    """Apply Alembic migrations up to REVISION."""
+    database = _app().extensions["sidcontent.db"]
+    database.upgrade(revision)
+    click.echo(f"database at migration {database.current_revision()}")
+
+
+@db.command("current")
+@friendly_errors
+def db_current() -> None:
+    """Print the database's migration."""
+    database = _app().extensions["sidcontent.db"]
+    click.echo(database.current_revision() or "empty (run `sidcontent db upgrade`)")
+
+
+def _require_migrated(app: Flask) -> None:
+    database = app.extensions["sidcontent.db"]
+    if database.current_revision() != database.head_revision():
+        _fail("the database is not migrated; run `sidcontent db upgrade` first")
+
+
+@main.group()
+def fixtures() -> None:
+    """Seed content: load and dump."""
+
+
+@fixtures.command("load")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@friendly_errors
+def fixtures_load(path: Path | None) -> None:
+    """Load fixture files from PATH (default: ./fixtures). Safe to repeat."""
+    app = _app()
+    _require_migrated(app)
+    with app.extensions["sidcontent.db"].session() as session:
+        counts = fixture_files.load(session, path or DEFAULT_FIXTURES)
+    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    click.echo(f"changed: {summary}")
+
+
+@fixtures.command("dump")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@friendly_errors
+def fixtures_dump(path: Path | None) -> None:
+    """Write all content, drafts included, as fixture files to PATH."""
+    app = _app()
+    _require_migrated(app)
+    with app.extensions["sidcontent.db"].session() as session:
+        counts = fixture_files.dump(session, path or DEFAULT_FIXTURES)
+    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    click.echo(f"dumped: {summary}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@friendly_errors
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the API with gunicorn."""
+    from gunicorn.app.base import BaseApplication
+
+    app = _app()
+    _require_migrated(app)
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Flask:
+            return app
+
+    click.echo(f"serving on http://{host}:{port}", err=True)
+    Server().run()
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="File to write.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml")
+@friendly_errors
+def openapi(output: Path | None, fmt: str) -> None:
+    """Print (or write) the OpenAPI document generated from the code."""
+    import orjson
+
+    from sidcontent.api.meta import openapi_document, openapi_yaml
+
+    app = _app()
+    api = app.extensions["sidcontent.api"]
+    if fmt == "yaml":
+        text = openapi_yaml(api)
+    else:
+        text = orjson.dumps(openapi_document(api), option=orjson.OPT_INDENT_2).decode() + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)

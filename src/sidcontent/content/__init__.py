@@ -1,0 +1,1 @@
+"""The content domain: models, schemas, queries and locales. Knows nothing of HTTP."""

@@ -1,0 +1,346 @@
+"""Reading content: visibility, filters and keyset pagination.
+
+Visibility is decided at query time: published items, and scheduled items
+whose ``publish_at`` has passed, so scheduling needs no background job.
+Lists are ordered by id and paged by "id greater than the last one seen",
+which every filter index ends in, so a page costs the same on page 1 and
+page 5,000.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from sidcontent.content.models import (
+    Campaign,
+    CampaignTranslation,
+    ContentState,
+    Message,
+    MessageTag,
+    MessageTranslation,
+    Resource,
+    ResourceAudience,
+    ResourceTag,
+    ResourceTranslation,
+    Status,
+    Theme,
+    ThemeTranslation,
+    utcnow,
+)
+
+T = TypeVar("T")
+LIFECYCLE_MODELS = (Theme, Campaign, Message, Resource)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    has_more: bool
+
+
+def visible(model: Any, now: datetime) -> ColumnElement[bool]:
+    return or_(
+        model.status == Status.published.value,
+        and_(model.status == Status.scheduled.value, model.publish_at <= now),
+    )
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _text_match(translation: Any, owner_key: Any, owner_id: Any, columns: Sequence[str], q: str):  # type: ignore[no-untyped-def]
+    pattern = _like(q)
+    return exists().where(
+        owner_key == owner_id,
+        or_(*(getattr(translation, c).ilike(pattern, escape="\\") for c in columns)),
+    )
+
+
+def _campaign_ids(slug: str) -> Select[tuple[int]]:
+    return select(Campaign.id).where(Campaign.slug == slug)
+
+
+def _theme_campaign_ids(slug: str) -> Select[tuple[int]]:
+    return select(Campaign.id).join(Theme, Campaign.theme_id == Theme.id).where(Theme.slug == slug)
+
+
+def _common(stmt: Select[Any], model: Any, filters: dict[str, Any], now: datetime, preview: bool):  # type: ignore[no-untyped-def]
+    if not preview:
+        stmt = stmt.where(visible(model, now))
+    if filters.get("status"):
+        stmt = stmt.where(model.status == filters["status"])
+    if filters.get("updated_since") is not None:
+        stmt = stmt.where(model.updated_at >= filters["updated_since"])
+    return stmt
+
+
+def _page(
+    session: Session, stmt: Select[Any], model: Any, after: int | None, limit: int
+) -> Page[Any]:
+    if after is not None:
+        stmt = stmt.where(model.id > after)
+    rows = list(session.scalars(stmt.order_by(model.id).limit(limit + 1)).unique())
+    return Page(rows[:limit], len(rows) > limit)
+
+
+def list_themes(
+    session: Session,
+    filters: dict[str, Any],
+    after: int | None,
+    limit: int,
+    now: datetime,
+    preview: bool = False,
+) -> Page[Theme]:
+    stmt = select(Theme).options(selectinload(Theme.translations))
+    stmt = _common(stmt, Theme, filters, now, preview)
+    if filters.get("q"):
+        stmt = stmt.where(
+            _text_match(
+                ThemeTranslation,
+                ThemeTranslation.theme_id,
+                Theme.id,
+                ("name", "description"),
+                filters["q"],
+            )
+        )
+    return _page(session, stmt, Theme, after, limit)
+
+
+def list_campaigns(
+    session: Session,
+    filters: dict[str, Any],
+    after: int | None,
+    limit: int,
+    now: datetime,
+    preview: bool = False,
+) -> Page[Campaign]:
+    stmt = select(Campaign).options(selectinload(Campaign.translations), joinedload(Campaign.theme))
+    stmt = _common(stmt, Campaign, filters, now, preview)
+    if filters.get("theme"):
+        stmt = stmt.where(Campaign.id.in_(_theme_campaign_ids(filters["theme"])))
+    if filters.get("year") is not None:
+        year = filters["year"]
+        stmt = stmt.where(
+            Campaign.day >= datetime(year, 1, 1).date(),
+            Campaign.day <= datetime(year, 12, 31).date(),
+        )
+    if filters.get("q"):
+        stmt = stmt.where(
+            _text_match(
+                CampaignTranslation,
+                CampaignTranslation.campaign_id,
+                Campaign.id,
+                ("name", "tagline", "description"),
+                filters["q"],
+            )
+        )
+    return _page(session, stmt, Campaign, after, limit)
+
+
+def _campaign_scope(
+    stmt: Select[Any], model: Any, filters: dict[str, Any], now: datetime, preview: bool
+) -> Select[Any]:
+    if filters.get("campaign"):
+        stmt = stmt.where(model.campaign_id.in_(_campaign_ids(filters["campaign"])))
+    if filters.get("theme"):
+        stmt = stmt.where(model.campaign_id.in_(_theme_campaign_ids(filters["theme"])))
+    if not preview:
+        # An item in a campaign that is not out yet would leak that campaign.
+        stmt = stmt.where(model.campaign_id.in_(select(Campaign.id).where(visible(Campaign, now))))
+    return stmt
+
+
+def list_messages(
+    session: Session,
+    filters: dict[str, Any],
+    after: int | None,
+    limit: int,
+    now: datetime,
+    preview: bool = False,
+) -> Page[Message]:
+    stmt = select(Message).options(
+        selectinload(Message.translations),
+        selectinload(Message.tag_rows),
+        joinedload(Message.campaign),
+    )
+    stmt = _common(stmt, Message, filters, now, preview)
+    stmt = _campaign_scope(stmt, Message, filters, now, preview)
+    if filters.get("audience"):
+        stmt = stmt.where(Message.audience == filters["audience"])
+    if filters.get("kind"):
+        stmt = stmt.where(Message.kind == filters["kind"])
+    if filters.get("tag"):
+        stmt = stmt.where(
+            Message.id.in_(select(MessageTag.message_id).where(MessageTag.tag == filters["tag"]))
+        )
+    if filters.get("q"):
+        stmt = stmt.where(
+            _text_match(
+                MessageTranslation,
+                MessageTranslation.message_id,
+                Message.id,
+                ("headline", "body", "call_to_action"),
+                filters["q"],
+            )
+        )
+    return _page(session, stmt, Message, after, limit)
+
+
+def list_resources(
+    session: Session,
+    filters: dict[str, Any],
+    after: int | None,
+    limit: int,
+    now: datetime,
+    preview: bool = False,
+) -> Page[Resource]:
+    stmt = select(Resource).options(
+        selectinload(Resource.translations),
+        selectinload(Resource.tag_rows),
+        selectinload(Resource.audience_rows),
+        joinedload(Resource.campaign),
+    )
+    stmt = _common(stmt, Resource, filters, now, preview)
+    stmt = _campaign_scope(stmt, Resource, filters, now, preview)
+    if filters.get("type"):
+        stmt = stmt.where(Resource.type == filters["type"])
+    if filters.get("audience"):
+        stmt = stmt.where(
+            Resource.id.in_(
+                select(ResourceAudience.resource_id).where(
+                    ResourceAudience.audience == filters["audience"]
+                )
+            )
+        )
+    if filters.get("tag"):
+        stmt = stmt.where(
+            Resource.id.in_(
+                select(ResourceTag.resource_id).where(ResourceTag.tag == filters["tag"])
+            )
+        )
+    if filters.get("q"):
+        stmt = stmt.where(
+            _text_match(
+                ResourceTranslation,
+                ResourceTranslation.resource_id,
+                Resource.id,
+                ("title", "description"),
+                filters["q"],
+            )
+        )
+    return _page(session, stmt, Resource, after, limit)
+
+
+def get_theme(session: Session, slug: str, now: datetime, preview: bool = False) -> Theme | None:
+    stmt = select(Theme).options(selectinload(Theme.translations)).where(Theme.slug == slug)
+    if not preview:
+        stmt = stmt.where(visible(Theme, now))
+    return session.scalars(stmt).first()
+
+
+def get_campaign(
+    session: Session, slug: str, now: datetime, preview: bool = False
+) -> Campaign | None:
+    stmt = (
+        select(Campaign)
+        .options(selectinload(Campaign.translations), joinedload(Campaign.theme))
+        .where(Campaign.slug == slug)
+    )
+    if not preview:
+        stmt = stmt.where(visible(Campaign, now))
+    return session.scalars(stmt).first()
+
+
+def get_message(session: Session, id: int, now: datetime, preview: bool = False) -> Message | None:
+    stmt = (
+        select(Message)
+        .options(
+            selectinload(Message.translations),
+            selectinload(Message.tag_rows),
+            joinedload(Message.campaign),
+        )
+        .where(Message.id == id)
+    )
+    stmt = _campaign_scope(stmt, Message, {}, now, preview)
+    if not preview:
+        stmt = stmt.where(visible(Message, now))
+    return session.scalars(stmt).first()
+
+
+def get_resource(
+    session: Session, id: int, now: datetime, preview: bool = False
+) -> Resource | None:
+    stmt = (
+        select(Resource)
+        .options(
+            selectinload(Resource.translations),
+            selectinload(Resource.tag_rows),
+            selectinload(Resource.audience_rows),
+            joinedload(Resource.campaign),
+        )
+        .where(Resource.id == id)
+    )
+    stmt = _campaign_scope(stmt, Resource, {}, now, preview)
+    if not preview:
+        stmt = stmt.where(visible(Resource, now))
+    return session.scalars(stmt).first()
+
+
+@dataclass(frozen=True)
+class BundleRows:
+    campaign: Campaign
+    theme: Theme | None
+    messages: list[Message]
+    resources: list[Resource]
+
+
+def get_bundle(
+    session: Session, slug: str, now: datetime, preview: bool = False
+) -> BundleRows | None:
+    """A campaign with its theme and every visible message and resource."""
+    campaign = get_campaign(session, slug, now, preview)
+    if campaign is None:
+        return None
+    theme = campaign.theme
+    if theme is not None and not preview:
+        theme = get_theme(session, theme.slug, now, preview)
+    filters = {"campaign": slug}
+    messages = list_messages(session, filters, None, 10_000, now, preview).items
+    resources = list_resources(session, filters, None, 10_000, now, preview).items
+    return BundleRows(campaign, theme, messages, resources)
+
+
+def next_scheduled_change(session: Session, now: datetime) -> datetime | None:
+    """When the next scheduled item becomes visible: cached reads expire then."""
+    soonest: datetime | None = None
+    for model in LIFECYCLE_MODELS:
+        value = session.scalar(
+            select(func.min(model.publish_at)).where(
+                model.status == Status.scheduled.value, model.publish_at > now
+            )
+        )
+        if value is not None:
+            if soonest is None or value < soonest:
+                soonest = value
+    return soonest
+
+
+def generation(session: Session) -> int:
+    return int(session.scalar(select(ContentState.generation).where(ContentState.id == 1)) or 0)
+
+
+def bump_generation(session: Session) -> None:
+    """Tell every response cache, in every process, that content changed."""
+    session.execute(
+        update(ContentState)
+        .where(ContentState.id == 1)
+        .values(generation=ContentState.generation + 1, changed_at=utcnow())
+    )

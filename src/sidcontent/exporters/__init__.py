@@ -1,0 +1,1 @@
+"""Built-in exporters, each a plugin registered through the public hooks."""
