@@ -29,8 +29,9 @@ def render_eml(newsletter: Newsletter, text: str, html: str, options: Mapping[st
     message["To"] = Address(addr_spec=options["to_address"])
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
-    message["Content-Language"] = newsletter.locale
     message["X-Unsent"] = "1"
     message.set_content(text, charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
+    # After the parts: set_content() clears every Content-* header.
+    message["Content-Language"] = newsletter.locale
     return message.as_bytes(policy=SMTP)
