@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ _ZWSP = "\u200b"
 # Merge-tag and template delimiters of the tools partners paste into:
 # Mailchimp *|...|*, Django/Jinja/Liquid/Handlebars {{ }}, {% %}, {# #}.
 _MERGE_SYNTAX = re.compile(r"\*\||\|\*|\{\{|\}\}|\{%|%\}|\{#|#\}")
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 PREHEADER_WIDTH = 110
 
 
@@ -138,7 +140,7 @@ def build(bundle: ContentBundle, options: Mapping[str, Any]) -> Newsletter:
             field = f"messages[{index}].link" if message.link else "campaign.url"
             action = link(url, label, field, f"message-{message.id}")
         return Entry(
-            kind=strings.label("kind", message.kind),
+            kind=clean(strings.label("kind", message.kind)),
             headline=clean(message.headline),
             paragraphs=paragraphs(message.body),
             action=action,
@@ -147,7 +149,7 @@ def build(bundle: ContentBundle, options: Mapping[str, Any]) -> Newsletter:
 
     def listing(resource: Resource, index: int) -> Listing:
         return Listing(
-            type=strings.label("type", resource.type),
+            type=clean(strings.label("type", resource.type)),
             title=clean(resource.title),
             paragraphs=paragraphs(resource.description),
             when=strings.when(resource.starts_at) if resource.starts_at else None,
@@ -177,13 +179,13 @@ def build(bundle: ContentBundle, options: Mapping[str, Any]) -> Newsletter:
         groups = _digest(bundle, options)
         sections = tuple(
             Section(
-                heading=strings.label("audience", audience),
+                heading=clean(strings.label("audience", audience)),
                 entries=tuple(entry(m, messages[m.id]) for m in group_messages),
                 listings=tuple(listing(r, resources[r.id]) for r in group_resources),
             )
             for audience, group_messages, group_resources in groups
         )
-        edition = [strings.label("audience", a) for a in options["audiences"]]
+        edition = [clean(strings.label("audience", a)) for a in options["audiences"]]
         tagline = clean(campaign.tagline)
         subject = f"{clean(campaign.name)}: {' · '.join(edition) if edition else tagline}"
         if not edition and not tagline:
@@ -233,18 +235,24 @@ def defuse(text: str) -> str:
     return _MERGE_SYNTAX.sub(lambda m: m.group(0)[0] + _ZWSP + m.group(0)[1], text)
 
 
+def _visible(text: str) -> str:
+    # Control characters and bidi overrides (which can make text read backwards,
+    # e.g. a spoofed file name) become spaces; joiners in emoji sequences stay.
+    return "".join(
+        " " if unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS else c for c in text
+    )
+
+
 def clean(text: str | None) -> str:
     """Content text on one line: whitespace collapsed, control characters gone."""
     if not text:
         return ""
-    text = "".join(c if c.isprintable() or c.isspace() else " " for c in text)
-    return defuse(" ".join(text.split()))
+    return defuse(" ".join(_visible(text).split()))
 
 
 def one_line(text: str) -> str:
     """For headers and the preheader: no line breaks, no control characters."""
-    text = "".join(c if c.isprintable() else " " for c in text)
-    return " ".join(text.split())
+    return " ".join(_visible(text).split())
 
 
 def paragraphs(text: str | None) -> tuple[str, ...]:
