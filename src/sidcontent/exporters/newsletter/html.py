@@ -38,10 +38,21 @@ def _inliner() -> css_inline.CSSInliner:
     return css_inline.CSSInliner(load_remote_stylesheets=False, minify_css=True)
 
 
+def render_template(newsletter: Newsletter) -> str:
+    """The HTML document before inlining: styles still in a <style> block."""
+    return (
+        environment()
+        .get_template("newsletter.html.j2")
+        .render(
+            newsletter=newsletter, colours=newsletter.colours, preheader_filler=PREHEADER_FILLER
+        )
+    )
+
+
+def inline_css(html: str) -> str:
+    return _inliner().inline(html)
+
+
 def render_html(newsletter: Newsletter) -> str:
     """The complete HTML document, every style inline."""
-    template = environment().get_template("newsletter.html.j2")
-    html = template.render(
-        newsletter=newsletter, colours=newsletter.colours, preheader_filler=PREHEADER_FILLER
-    )
-    return _inliner().inline(html)
+    return inline_css(render_template(newsletter))
