@@ -86,7 +86,7 @@ def test_json_holds_subject_preheader_html_text_and_markdown(bundle_de: ContentB
     artifact = export(bundle_de, audiences=["parents-carers"])
     body = json.loads(artifact.content)
     assert set(body) == {"subject", "preheader", "html", "text", "markdown"}
-    assert body["subject"] == "Safer Internet Day 2017: Eltern und Erziehungsberechtigte"
+    assert body["subject"] == "Safer Internet Day 2017 – Eltern und Erziehungsberechtigte"
     assert body["preheader"] == "Sei der Wandel: Gemeinsam für ein besseres Internet"
     assert artifact.filename == "sid-2017-digest-parents-carers-de.json"
     assert artifact.metadata["html_bytes"] == len(body["html"].encode())
@@ -313,7 +313,7 @@ def test_eml_is_multipart_alternative_with_both_parts(bundle_de: ContentBundle) 
     assert eml.filename.endswith(".eml")
     message = BytesParser(policy=policy.default).parsebytes(eml.content)
     assert message.get_content_type() == "multipart/alternative"
-    assert message["Subject"] == "Safer Internet Day 2017: Eltern und Erziehungsberechtigte"
+    assert message["Subject"] == "Safer Internet Day 2017 – Eltern und Erziehungsberechtigte"
     assert message["From"].addresses[0].display_name == "Schule am See"
     assert message["From"].addresses[0].addr_spec == "info@schule.example"
     assert message["To"].addresses[0].addr_spec == "eltern@schule.example"

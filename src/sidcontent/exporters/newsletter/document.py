@@ -190,7 +190,7 @@ def build(bundle: ContentBundle, options: Mapping[str, Any]) -> Newsletter:
         )
         edition = [clean(strings.label("audience", a)) for a in options["audiences"]]
         tagline = clean(campaign.tagline)
-        subject = f"{clean(campaign.name)}: {' · '.join(edition) if edition else tagline}"
+        subject = f"{clean(campaign.name)} – {' · '.join(edition) if edition else tagline}"
         if not edition and not tagline:
             subject = clean(campaign.name)
         preheader = (
