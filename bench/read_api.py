@@ -35,18 +35,26 @@ def say(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5, help="throughput rounds (default 5)")
-    parser.add_argument("--seconds", type=float, default=4, help="seconds per wrk run (default 4)")
+    parser.add_argument("--rounds", type=int, default=6, help="throughput rounds (default 6)")
+    parser.add_argument("--seconds", type=float, default=3, help="seconds per wrk run (default 3)")
     parser.add_argument(
-        "--scale-rounds", type=int, default=5, help="alternations of 1k/100k (default 5)"
+        "--scale-rounds", type=int, default=15, help="alternations of 1k/100k (default 15)"
     )
     parser.add_argument(
-        "--per-round", type=int, default=30, help="requests per case per size per round"
+        "--per-round",
+        type=int,
+        default=10,
+        help="requests per case per size per round (default 10)",
     )
     parser.add_argument(
         "--postgresql",
         metavar="URL",
         help="also run the scale check on PostgreSQL; URL of a database to create others beside",
+    )
+    parser.add_argument(
+        "--sqlite-analyze",
+        action="store_true",
+        help="also time SQLite after ANALYZE (the app itself never collects statistics)",
     )
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
@@ -74,15 +82,17 @@ def main(argv: list[str] | None = None) -> int:
             results = throughput.measure(where, args.fixtures, args.rounds, args.seconds, say)
             print_throughput(results)
         if not args.skip_scale:
-            backends = [("SQLite", None)]
+            backends: list[tuple[str, str | None, bool]] = [("SQLite", None, False)]
+            if args.sqlite_analyze:
+                backends.append(("SQLite after ANALYZE", None, True))
             if args.postgresql:
-                backends.append(("PostgreSQL", args.postgresql))
-            for label, admin_url in backends:
-                where = workdir / label.lower()
+                backends.append(("PostgreSQL", args.postgresql, False))
+            for label, admin_url, analyze in backends:
+                where = workdir / label.lower().replace(" ", "-")
                 where.mkdir()
                 say(f"scale check on {label}: building 1,000- and 100,000-message databases")
                 if admin_url is None:
-                    databases = scale.sqlite_databases(where, args.fixtures, say)
+                    databases = scale.sqlite_databases(where, args.fixtures, say, analyze)
                 else:
                     databases = scale.postgresql_databases(admin_url, where, args.fixtures, say)
                 with databases as urls:
