@@ -35,7 +35,7 @@ def say(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=6, help="throughput rounds (default 6)")
+    parser.add_argument("--rounds", type=int, default=8, help="throughput rounds (default 8)")
     parser.add_argument("--seconds", type=float, default=3, help="seconds per wrk run (default 3)")
     parser.add_argument(
         "--scale-rounds", type=int, default=15, help="alternations of 1k/100k (default 15)"

@@ -32,6 +32,7 @@ BUNDLE = "/api/v1/campaigns/sid-2017/bundle"
 
 @dataclass(frozen=True)
 class Target:
+    short: str  # for progress lines
     name: str
     path: str
     goal: float  # minimum ratio to the bare route
@@ -88,9 +89,9 @@ def _check_targets(api: str, bare: str) -> list[Target]:
         if status != 304 or body:
             raise RuntimeError(f"revalidating {LIST} answered {status}, not an empty 304")
     return [
-        Target(f"GET {LIST}", LIST, 0.5),
-        Target(f"GET {BUNDLE}", BUNDLE, 0.3),
-        Target(f"304 {LIST} (If-None-Match)", LIST, 0.8, {"If-None-Match": etag}),
+        Target("list", f"GET {LIST}", LIST, 0.5),
+        Target("bundle", f"GET {BUNDLE}", BUNDLE, 0.3),
+        Target("304", f"304 {LIST} (If-None-Match)", LIST, 0.8, {"If-None-Match": etag}),
     ]
 
 
@@ -137,7 +138,7 @@ def measure(
                 previous_bare = next_bare
             say(
                 f"round {round_no + 1}/{rounds}: "
-                + ", ".join(f"{m.target.path.split('/')[-1]} {m.ratios[-1]:.2f}x" for m in order)
+                + ", ".join(f"{m.target.short} {m.ratios[-1]:.2f}x" for m in order)
             )
     return results
 
