@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from sidcontent import export_store  # noqa: F401  (registers the exports table)
 from sidcontent.content.models import Base
 
 config = context.config
