@@ -36,7 +36,13 @@ import pluggy
 from marshmallow import Schema
 
 from sidcontent import __version__, hookspecs
-from sidcontent.exporting import ContentBundle, Exporter, ExportRecord, SocialPlatform
+from sidcontent.exporting import (
+    ContentBundle,
+    Exporter,
+    ExportRecord,
+    SocialPlatform,
+    options_json_schema,
+)
 
 log = logging.getLogger("sidcontent.plugins")
 
@@ -413,7 +419,10 @@ def _check_exporter(item: Any) -> None:
     schema = getattr(item, "options_schema", None)
     if not (isinstance(schema, type) and issubclass(schema, Schema)):
         raise PluginError(f"exporter {item.name!r}: options_schema must be a marshmallow Schema")
-    schema()  # a schema that cannot be built fails now, not on the first export
+    # A schema that cannot be built or described fails now, not on the first
+    # export or on every GET /exporters.
+    schema()
+    options_json_schema(schema)
 
 
 def _check_platform(item: Any) -> None:

@@ -58,12 +58,21 @@ def spec_settings() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> Api:
-    from sidcontent.api import campaigns, messages, meta, resources, themes
+    from sidcontent.api import (
+        campaigns,
+        exporters,
+        exports,
+        messages,
+        meta,
+        plugins,
+        resources,
+        themes,
+    )
 
     for key, value in spec_settings().items():
         app.config.setdefault(key, value)
     api = Api(app, spec_kwargs={"title": "sidcontent", "version": __version__})
-    for module in (campaigns, themes, messages, resources):
+    for module in (campaigns, themes, messages, resources, exporters, exports, plugins):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
     meta.init_app(app, api)
     app.extensions["sidcontent.api"] = api
