@@ -64,7 +64,6 @@ class ExportFailed(Exception):
     # plugin's (502, the plugin being the "upstream"), or too slow (504).
     STATUS = {
         "export-error": 422,
-        "invalid-options": 422,
         "timeout": 504,
     }
 
@@ -330,6 +329,4 @@ class Exports:
 def _failure_text(result: sandbox.Failed) -> str:
     if result.kind == "export-error":
         return f"exporter refused the content: {result.message}"
-    if result.kind == "invalid-options":
-        return f"invalid options: {result.errors}"
     return f"plugin {result.plugin!r} failed: {result.message}"

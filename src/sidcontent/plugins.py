@@ -238,8 +238,8 @@ class PluginHost:
     def _collect(self) -> None:
         platforms = self.social_platforms
         for kind, hook, into, check in (
-            ("exporters", "register_exporters", self.exporters, _check_exporter),
-            ("social_platforms", "register_social_platforms", platforms, _check_platform),
+            ("exporters", "register_exporters", self.exporters, check_exporter),
+            ("social_platforms", "register_social_platforms", platforms, check_platform),
         ):
             for impl in getattr(self.pm.hook, hook).get_hookimpls():
                 info = self.plugins[impl.plugin_name]
@@ -400,7 +400,7 @@ def _check_name(kind: str, item: Any) -> None:
         )
 
 
-def _check_exporter(item: Any) -> None:
+def check_exporter(item: Any) -> None:
     if not isinstance(item, Exporter):
         raise PluginError(f"registered {item!r}, which is not a sidcontent.exporting.Exporter")
     _check_name("exporter", item)
@@ -425,7 +425,7 @@ def _check_exporter(item: Any) -> None:
     options_json_schema(schema)
 
 
-def _check_platform(item: Any) -> None:
+def check_platform(item: Any) -> None:
     if not isinstance(item, SocialPlatform):
         raise PluginError(
             f"registered {item!r}, which is not a sidcontent.exporting.SocialPlatform"

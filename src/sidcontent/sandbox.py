@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from marshmallow import ValidationError
-
 from sidcontent.exporting import (
     Artifact,
     ArtifactRejected,
@@ -37,7 +35,7 @@ from sidcontent.exporting import (
     ExportError,
     check_artifact,
 )
-from sidcontent.plugins import PluginFault, PluginHost, describe
+from sidcontent.plugins import PluginFault, PluginHost, Registered, describe
 
 START_METHOD = "fork"
 
@@ -62,17 +60,15 @@ class Produced:
 
 @dataclass(frozen=True)
 class Failed:
-    kind: str  # "export-error", "invalid-options", "plugin-failed", "artifact-too-large",
-    #            "timeout" or "crashed"
+    kind: str  # "export-error", "plugin-failed", "artifact-too-large", "timeout", "crashed"
     plugin: str
     message: str
     field: str | None = None
-    errors: Mapping[str, Any] | None = None
 
 
 def produce(
     host: PluginHost,
-    exporter: str,
+    registered: Registered,
     bundle: ContentBundle,
     options: Mapping[str, Any],
     media_type: str,
@@ -84,10 +80,9 @@ def produce(
     Raises ``ExportError`` (the exporter refused the content) or
     :class:`PluginFault` (a plugin misbehaved).
     """
-    registered = host.exporters[exporter]
     item = registered.item
     loaded = options
-    bundle = host.prepare_bundle(bundle, exporter, loaded)
+    bundle = host.prepare_bundle(bundle, item.name, loaded)
     context = ExportContext(
         media_type=media_type,
         social_platforms={name: reg.item for name, reg in host.social_platforms.items()},
@@ -109,10 +104,13 @@ def outcome(job: Job, host: PluginHost) -> Produced | Failed:
     started = time.perf_counter()
     try:
         artifact = produce(
-            host, job.exporter, job.bundle, job.options, job.media_type, job.max_bytes
+            host,
+            host.exporters[job.exporter],
+            job.bundle,
+            job.options,
+            job.media_type,
+            job.max_bytes,
         )
-    except ValidationError as exc:
-        return Failed("invalid-options", job.plugin, "invalid options", errors=_messages(exc))
     except ExportError as exc:
         return Failed("export-error", job.plugin, exc.message, field=exc.field)
     except PluginFault as exc:
@@ -123,11 +121,6 @@ def outcome(job: Job, host: PluginHost) -> Produced | Failed:
         traceback.print_exc()
         return Failed("plugin-failed", job.plugin, describe(exc))
     return Produced(artifact, time.perf_counter() - started)
-
-
-def _messages(exc: ValidationError) -> dict[str, Any]:
-    messages = exc.messages
-    return messages if isinstance(messages, dict) else {"_schema": messages}
 
 
 def _work(job: Job, host: PluginHost, conn: Connection) -> None:
