@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import icalendar
 import pytest
 from marshmallow import ValidationError
-
 from sidcontent_calendar import CalendarExporter
 
 
