@@ -137,6 +137,7 @@ def run(job: Job, host: PluginHost, timeout: float) -> Produced | Failed:
     """Run ``job`` in a worker process; stop it after ``timeout`` seconds."""
     ctx = multiprocessing.get_context(START_METHOD)
     receiver, sender = ctx.Pipe(duplex=False)
+    result: Produced | Failed | None = None
     process = ctx.Process(
         target=_work,
         args=(job, host, sender),
@@ -146,7 +147,6 @@ def run(job: Job, host: PluginHost, timeout: float) -> Produced | Failed:
     try:
         process.start()
         sender.close()
-        result: Produced | Failed
         if receiver.poll(timeout):
             try:
                 result = receiver.recv()
@@ -158,22 +158,25 @@ def run(job: Job, host: PluginHost, timeout: float) -> Produced | Failed:
                     f"the export worker died (exit code {process.exitcode}) before answering",
                 )
         else:
-            result = Failed(
+            return Failed(
                 "timeout",
                 job.plugin,
                 f"exporter {job.exporter!r} ran longer than {timeout:g} s "
                 "(SIDCONTENT_EXPORT_TIMEOUT) and was stopped",
             )
     finally:
+        sender.close()
         receiver.close()
-        _stop(process)
+        # A child that answered is exiting: give it a moment. One that did
+        # not (timeout, or an error here) is stopped at once.
+        _stop(process, grace=2.0 if result is not None else 0.0)
     return result
 
 
-def _stop(process: Any) -> None:
+def _stop(process: Any, grace: float) -> None:
     if process.pid is None:
         return
-    process.join(2)
+    process.join(grace)
     if process.is_alive():
         process.terminate()
         process.join(2)
