@@ -277,6 +277,7 @@ class Exports:
         else:
             row.status = "failed"
             row.error_type = result.kind
+            row.failed_plugin = result.plugin
             row.error = _failure_text(result)
             field_name = result.field
         with self.database.session() as session:

@@ -47,6 +47,7 @@ class ExportRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text, default=None)
     error_type: Mapped[str | None] = mapped_column(String(32), default=None)
+    failed_plugin: Mapped[str | None] = mapped_column(String(200), default=None)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     requested_by: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -97,6 +98,7 @@ class ExportRow(Base):
             started_at=self.started_at,
             finished_at=self.finished_at,
             requested_by=self.requested_by,
+            failed_plugin=self.failed_plugin,
         )
 
 

@@ -272,6 +272,7 @@ class ExportRecord:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     requested_by: str | None = None
+    failed_plugin: str | None = None  # the plugin at fault, when one is
 
 
 # --- what the host checks ------------------------------------------------------

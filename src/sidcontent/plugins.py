@@ -254,6 +254,10 @@ class PluginHost:
                     impl.function(register=register)
                     for item in got:
                         check(item)
+                    names = [item.name for item in got]
+                    twice = sorted({n for n in names if names.count(n) > 1})
+                    if twice:
+                        raise PluginError(f"registered {', '.join(twice)} more than once")
                 except Exception as exc:
                     # All or nothing: half a plugin's exporters would be a
                     # stranger state to explain than none.
@@ -396,13 +400,16 @@ def _check_name(kind: str, item: Any) -> None:
     name = getattr(item, "name", None)
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise PluginError(
-            f"{kind} {item!r} has name {name!r}: use 1-64 lowercase letters, digits, - or _"
+            f"{kind} {type(item).__qualname__} has name {name!r}: "
+            "use 1-64 lowercase letters, digits, - or _"
         )
 
 
 def check_exporter(item: Any) -> None:
     if not isinstance(item, Exporter):
-        raise PluginError(f"registered {item!r}, which is not a sidcontent.exporting.Exporter")
+        raise PluginError(
+            f"registered a {type(item).__qualname__}, which is not a sidcontent.exporting.Exporter"
+        )
     _check_name("exporter", item)
     for attr in ("title", "description"):
         if not isinstance(getattr(item, attr, None), str):
@@ -428,7 +435,8 @@ def check_exporter(item: Any) -> None:
 def check_platform(item: Any) -> None:
     if not isinstance(item, SocialPlatform):
         raise PluginError(
-            f"registered {item!r}, which is not a sidcontent.exporting.SocialPlatform"
+            f"registered a {type(item).__qualname__}, "
+            "which is not a sidcontent.exporting.SocialPlatform"
         )
     _check_name("social platform", item)
     if not isinstance(getattr(item, "title", None), str):

@@ -93,6 +93,9 @@ class ExportSchema(Schema):
             "description": "export-error, plugin-failed, artifact-too-large, timeout or crashed"
         },
     )
+    failed_plugin = fields.String(
+        allow_none=True, metadata={"description": "The plugin at fault, for a failed export."}
+    )
     warnings = fields.List(fields.String())
     requested_by = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
@@ -134,7 +137,7 @@ def _failure(exc: ExportFailed) -> ResponseReturnValue:
         type=TYPE_BASE + (record.error_type or "export-failed"),
         errors=errors,
         headers={"Location": _url(record)},
-        plugin=record.plugin,
+        plugin=record.failed_plugin or record.plugin,
         exporter=record.exporter,
         export_id=record.id,
     )

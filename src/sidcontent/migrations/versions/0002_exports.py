@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("error_type", sa.String(length=32), nullable=True),
+        sa.Column("failed_plugin", sa.String(length=200), nullable=True),
         sa.Column("warnings", sa.JSON(), nullable=False),
         sa.Column("requested_by", sa.String(length=200), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
