@@ -54,7 +54,12 @@ def problem(
     if errors:
         body["errors"] = errors
     body.update(extra)
-    response = Response(orjson.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE)
+    # Non-string keys: marshmallow keys a list item's errors by its index.
+    response = Response(
+        orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS),
+        status=status,
+        mimetype=PROBLEM_MEDIA_TYPE,
+    )
     for name, value in (headers or {}).items():
         response.headers[name] = value
     response.headers["Cache-Control"] = "no-store"
