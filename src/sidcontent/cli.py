@@ -52,13 +52,16 @@ def _app() -> Flask:
     from sidcontent.plugins import PluginLoadError
 
     try:
-        return create_app()
+        app = create_app()
     except ValueError as exc:
         _fail(f"configuration error: {exc}")
         raise  # unreachable, for type checkers
     except PluginLoadError as exc:
         _fail(f"plugin error: {exc}")
         raise
+    # Close pooled connections when the command ends, not at interpreter exit.
+    click.get_current_context().call_on_close(app.extensions["sidcontent.db"].dispose)
+    return app
 
 
 @click.group()
