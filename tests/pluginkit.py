@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from conftest import fresh_database, make_app
 from flask import Flask
+
+from tests.conftest import fresh_database, make_app
 
 HEADER = """\
 from sidcontent import hookimpl

@@ -9,10 +9,10 @@ import icalendar
 import jsonschema_rs
 import orjson
 import pytest
-from pluginkit import exporter_source, plugin_app
 from sqlalchemy import update
 
 from sidcontent.content.models import Message, MessageTranslation
+from tests.pluginkit import exporter_source, plugin_app
 
 # An exporter that shows what it was given, so tests can see the bundle.
 PROBE = exporter_source(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import fresh_database, make_app
 
 from sidcontent.cli import main
+from tests.conftest import fresh_database, make_app
 
 ROOT = Path(__file__).resolve().parent.parent
 

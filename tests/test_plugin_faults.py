@@ -6,7 +6,8 @@ import multiprocessing
 import time
 
 import pytest
-from pluginkit import exporter_source, plugin_app
+
+from tests.pluginkit import exporter_source, plugin_app
 
 TEXT = 'return Artifact("ok.txt", "text/plain", b"ok")'
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import orjson
 import pytest
 from click.testing import CliRunner
-from conftest import fresh_database, make_app
-from pluginkit import exporter_source, plugin_app
 
 import sidcontent
 from sidcontent import config, hookspecs, plugin_docs
 from sidcontent.cli import main
 from sidcontent.plugins import PluginHost, PluginLoadError
+from tests.conftest import fresh_database, make_app
+from tests.pluginkit import exporter_source, plugin_app
 
 ROOT = Path(__file__).resolve().parent.parent
 FINE = exporter_source("fine", 'return Artifact("ok.txt", "text/plain", b"ok")')
