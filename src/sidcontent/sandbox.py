@@ -2,9 +2,10 @@
 
 A thread cannot be stopped, so an exporter that loops forever would hold a
 server worker for good. Each export runs in a forked child process instead:
-the child already has the app's plugins imported, so it starts in about a
-millisecond (see ``bench/export_worker.py``), and on timeout it is
-terminated, then killed. A crash (segfault, ``os._exit``) costs that child
+the child already has the app's plugins imported, so the fork itself costs
+a few milliseconds and a whole export round trip some tens (measured by
+``bench/export_worker.py`` against running inline), against seconds for a
+fresh interpreter; on timeout the child is terminated, then killed. A crash (segfault, ``os._exit``) costs that child
 only. The child never touches the database: it inherits the parent's pooled
 connections but leaves through ``os._exit``, which closes nothing on them.
 
