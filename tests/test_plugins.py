@@ -314,3 +314,51 @@ def test_cli_reports_a_clash_in_one_line(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: plugin error: exporter name 'calendar' is claimed")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+PLATFORM = """
+from sidcontent import hookimpl
+from sidcontent.exporting import Artifact, Exporter, SocialPlatform
+
+class Shout(SocialPlatform):
+    name, title, limit = "shout", "Shout", 50
+
+    def count(self, text):
+        return len(text.upper())
+
+class Lengths(Exporter):
+    name, title, media_types = "lengths", "Lengths", ("text/plain",)
+
+    def export(self, bundle, options, context):
+        shout = context.social_platforms["shout"]
+        text = f"{shout.title} {shout.limit} {shout.count(bundle.campaign.name)}"
+        return Artifact("l.txt", "text/plain", text.encode())
+
+@hookimpl
+def register_social_platforms(register):
+    register(Shout())
+
+@hookimpl
+def register_exporters(register):
+    register(Lengths())
+"""
+
+
+def test_social_platforms_reach_exporters(tmp_path):
+    bad = (
+        "from sidcontent import hookimpl\n\n"
+        "@hookimpl\ndef register_social_platforms(register):\n    register('x')\n"
+    )
+    with plugin_app(tmp_path, {"shout": PLATFORM, "badplatform": bad}) as app:
+        client = app.test_client()
+        plugins = plugins_by_name(client)
+        response = client.post(
+            "/api/v1/exports", json={"exporter": "lengths", "campaign": "sid-2017"}
+        )
+        with client.get(response.get_json()["data"]["artifact"]["url"]) as artifact:
+            text = artifact.data.decode()
+    assert plugins["shout"]["social_platforms"] == ["shout"]
+    assert plugins["shout"]["hooks"] == ["register_exporters", "register_social_platforms"]
+    assert text == "Shout 50 " + str(len("Safer Internet Day 2017"))
+    assert plugins["badplatform"]["status"] == "failed"
+    assert "not a sidcontent.exporting.SocialPlatform" in plugins["badplatform"]["error"]

@@ -147,6 +147,9 @@ def serve(host: str, port: int, workers: int) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            # An export may run for SIDCONTENT_EXPORT_TIMEOUT seconds inside a
+            # request: gunicorn must not kill the worker before that limit does.
+            self.cfg.set("timeout", max(30, int(app.config["EXPORT_TIMEOUT"]) + 15))
 
         def load(self) -> Flask:
             return app

@@ -5,9 +5,10 @@ server worker for good. Each export runs in a forked child process instead:
 the child already has the app's plugins imported, so the fork itself costs
 a few milliseconds and a whole export round trip some tens (measured by
 ``bench/export_worker.py`` against running inline), against seconds for a
-fresh interpreter; on timeout the child is terminated, then killed. A crash (segfault, ``os._exit``) costs that child
-only. The child never touches the database: it inherits the parent's pooled
-connections but leaves through ``os._exit``, which closes nothing on them.
+fresh interpreter; on timeout the child is terminated, then killed. A crash
+(segfault, ``os._exit``) costs that child only. The child never touches the
+database: it inherits the parent's pooled connections but leaves through
+``os._exit``, which closes nothing on them.
 
 ``forkserver`` would avoid forking a threaded server, but every child
 re-imports the parent's ``__main__`` (any embedding script, re-run) and
