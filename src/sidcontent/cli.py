@@ -196,10 +196,8 @@ def plugins_list(as_json: bool) -> None:
     """List plugins: loaded, disabled and failed, with what they provide."""
     import orjson
 
-    from sidcontent.api.plugins import plugin_payload
-
     host = _app().extensions["sidcontent.plugins"]
-    rows = [plugin_payload(info) for info in host.plugins.values()]
+    rows = [info.payload() for info in host.plugins.values()]
     if as_json:
         click.echo(orjson.dumps({"data": rows}, option=orjson.OPT_INDENT_2).decode())
         return

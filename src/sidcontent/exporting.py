@@ -289,7 +289,9 @@ def options_json_schema(schema: type[Schema]) -> dict[str, Any]:
     read the same way as the API's own bodies; OpenAPI 3.1 schemas are JSON
     Schema 2020-12.
     """
-    plugin = MarshmallowPlugin(schema_name_resolver=lambda _schema: None)  # inline nested
+    # A resolver answering None inlines nested schemas (apispec's stubs say str).
+    inline: Any = lambda _schema: None  # noqa: E731
+    plugin = MarshmallowPlugin(schema_name_resolver=inline)
     APISpec("options", "1", "3.1.0", plugins=[plugin])
     converted: dict[str, Any] = plugin.converter.schema2jsonschema(schema)  # type: ignore[union-attr]
     return {"$schema": JSON_SCHEMA_DIALECT, **converted}

@@ -104,6 +104,19 @@ class PluginInfo:
     def version(self) -> str | None:
         return self.source.version
 
+    def payload(self) -> dict[str, Any]:
+        """What ``/plugins`` and ``sidcontent plugins list --json`` show: a contract."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "source": self.source.kind,
+            "status": self.status,
+            "error": self.error,
+            "hooks": list(self.hooks),
+            "exporters": list(self.exporters),
+            "social_platforms": list(self.social_platforms),
+        }
+
 
 @dataclass(frozen=True)
 class Registered:

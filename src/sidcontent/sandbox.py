@@ -137,7 +137,7 @@ def _work(job: Job, host: PluginHost, conn: Connection) -> None:
 
 def run(job: Job, host: PluginHost, timeout: float) -> Produced | Failed:
     """Run ``job`` in a worker process; stop it after ``timeout`` seconds."""
-    ctx = multiprocessing.get_context(START_METHOD)
+    ctx: Any = multiprocessing.get_context(START_METHOD)
     receiver, sender = ctx.Pipe(duplex=False)
     result: Produced | Failed | None = None
     process = ctx.Process(

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields
 
 from sidcontent.api.blueprint import Blueprint
 from sidcontent.api.static import json_response
-from sidcontent.plugins import PluginHost, PluginInfo
+from sidcontent.plugins import PluginHost
 
 blp = Blueprint("plugins", __name__, url_prefix="/plugins", description="Installed plugins.")
 
@@ -43,23 +43,10 @@ PluginListSchema = Schema.from_dict(
 )
 
 
-def plugin_payload(info: PluginInfo) -> dict[str, object]:
-    return {
-        "name": info.name,
-        "version": info.version,
-        "source": info.source.kind,
-        "status": info.status,
-        "error": info.error,
-        "hooks": info.hooks,
-        "exporters": info.exporters,
-        "social_platforms": info.social_platforms,
-    }
-
-
 @blp.route("")
 class Plugins(MethodView):
     @blp.response(200, PluginListSchema)
     def get(self) -> ResponseReturnValue:
         """Every plugin found: loaded, disabled by configuration, or failed."""
         host: PluginHost = current_app.extensions["sidcontent.plugins"]
-        return json_response({"data": [plugin_payload(i) for i in host.plugins.values()]})
+        return json_response({"data": [i.payload() for i in host.plugins.values()]})
