@@ -35,29 +35,24 @@ from typing import Any
 import pluggy
 from marshmallow import Schema
 
-from sidcontent import __version__, hookspecs
-from sidcontent.exporting import (
-    ContentBundle,
-    Exporter,
-    ExportRecord,
-    SocialPlatform,
-    options_json_schema,
-)
+from sidcontent import __version__, exporting, hookspecs
+from sidcontent.exporting import Exporter, SocialPlatform
 
-log = logging.getLogger("sidcontent.plugins")
-
-ENTRY_POINT_GROUP = "sidcontent"
-
-# Modules of the built-in exporters; each registers through the hooks.
 BUILTIN_PLUGINS: tuple[str, ...] = ()
-
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-MEDIA_TYPE_RE = re.compile(r"^[\w.+-]+/[\w.+-]+(\s*;.*)?$")
-MAX_ERROR_LENGTH = 1000
 
 
 class PluginError(Exception):
-    """A plugin broke the contract (wrong type, bad attribute, ...)."""
+    """A plugin broke the contract (wrong type, duplicate name, ...)."""
+
+
+# (BUILTIN_PLUGINS above lists the modules of the built-in exporters; each
+# registers through the same hooks a third party uses.)
+log = logging.getLogger("sidcontent.plugins")
+
+ENTRY_POINT_GROUP = "sidcontent"
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+MEDIA_TYPE_RE = re.compile(r"^[\w.+-]+/[\w.+-]+(\s*;.*)?$")
+MAX_ERROR_LENGTH = 1000
 
 
 class PluginLoadError(Exception):
@@ -312,8 +307,8 @@ class PluginHost:
         return calls
 
     def prepare_bundle(
-        self, bundle: ContentBundle, exporter: str, options: Mapping[str, Any]
-    ) -> ContentBundle:
+        self, bundle: exporting.ContentBundle, exporter: str, options: Mapping[str, Any]
+    ) -> exporting.ContentBundle:
         """Run the ``prepare_bundle`` chain; a failing plugin fails the export."""
         for plugin, call in self.implementations("prepare_bundle"):
             try:
@@ -322,7 +317,7 @@ class PluginHost:
                 raise PluginFault(plugin, "prepare_bundle", describe(exc)) from exc
             if result is None:
                 continue
-            if not isinstance(result, ContentBundle):
+            if not isinstance(result, exporting.ContentBundle):
                 raise PluginFault(
                     plugin,
                     "prepare_bundle",
@@ -331,7 +326,7 @@ class PluginHost:
             bundle = result
         return bundle
 
-    def export_finished(self, record: ExportRecord) -> list[str]:
+    def export_finished(self, record: exporting.ExportRecord) -> list[str]:
         """Tell every plugin; failures are logged and returned, never raised."""
         failures = []
         for plugin, call in self.implementations("export_finished"):
@@ -442,7 +437,7 @@ def check_exporter(item: Any) -> None:
     # A schema that cannot be built or described fails now, not on the first
     # export or on every GET /exporters.
     schema()
-    options_json_schema(schema)
+    exporting.options_json_schema(schema)
 
 
 def check_platform(item: Any) -> None:
