@@ -7,7 +7,7 @@ database, its WAL and every backup, and a file is streamed to the client
 (with ``Range`` and conditional requests) without being read into memory.
 Naming by hash makes writes idempotent and stores identical artifacts once.
 For several servers, point the setting at a shared volume. The row keeps the
-hash and size, so a lost or altered file is detected, never served.
+hash and size, so a lost or truncated file is detected, never served.
 """
 
 from __future__ import annotations
