@@ -33,6 +33,9 @@ class Rendered:
     payload: object
     last_modified: datetime | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # An item's revision: its ETag then starts "r<revision>-", so a writer
+    # checks If-Match against the revision column alone (see api/editing.py).
+    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,23 @@ class ResponseCache:
             self._entries.clear()
 
 
-def etag_for(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()[:32]
+def etag_for(body: bytes, version: int | None = None) -> str:
+    """A strong ETag: the body's hash, led by the item's revision if it has one.
+
+    The hash keeps representations apart (each locale has its own ETag, so
+    If-None-Match never answers 304 for the wrong one); the revision lets
+    If-Match be checked without rendering anything.
+    """
+    digest = hashlib.sha256(body).hexdigest()
+    if version is None:
+        return digest[:32]
+    return f"r{version}-{digest[:20]}"
+
+
+def encode(rendered: Rendered) -> tuple[bytes, str]:
+    """The body and ETag of ``rendered``, exactly as a GET would send them."""
+    body = orjson.dumps(rendered.payload)
+    return body, etag_for(body, rendered.version)
 
 
 def respond(
@@ -97,12 +115,12 @@ def respond(
     entry = cache.get(key, generation, now)
     if entry is None:
         rendered = build(session, now)
-        body = orjson.dumps(rendered.payload)
+        body, etag = encode(rendered)
         entry = Entry(
             generation=generation,
             valid_until=queries.next_scheduled_change(session, now),
             body=body,
-            etag=etag_for(body),
+            etag=etag,
             last_modified=rendered.last_modified,
             headers=rendered.headers,
         )

@@ -77,6 +77,13 @@ class ReadArgs(Schema):
             "example": "fr-BE",
         }
     )
+    preview = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Include drafts, scheduled and archived items (needs a token, "
+            "any role). Responses to a token are Cache-Control: private."
+        },
+    )
 
 
 class ListArgs(ReadArgs):

@@ -29,6 +29,7 @@ class Revision(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     changed: Mapped[list[str]] = mapped_column(JSON, default=list)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    restored_from: Mapped[int | None] = mapped_column(Integer, default=None)
 
     # The unique key is also the last guard against two writers recording
     # the same revision number.

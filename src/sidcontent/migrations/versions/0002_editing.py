@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("changed", sa.JSON(), nullable=False),
         sa.Column("snapshot", sa.JSON(), nullable=False),
+        sa.Column("restored_from", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_revisions")),
         sa.UniqueConstraint(
             "item_type", "item_id", "number", name="uq_revisions_item_type_item_id_number"
