@@ -58,3 +58,33 @@ def token_set(app: Flask) -> dict[str, dict[str, str]]:
     assert cli(app, "tokens", "revoke", "t-revoked").exit_code == 0
     headers["revoked"] = bearer(revoked)
     return headers
+
+
+STALE = {"If-Match": '"r0-00000000000000000000"'}
+
+# Every write endpoint: (method, path, lowest role, extra headers, body, what an
+# allowed caller gets). Allowed callers are stopped before any change (missing
+# or stale If-Match, an invalid body, an unknown revision), so the matrix can
+# share one database.
+WRITE_ENDPOINTS = [
+    (method, path.format(base=base), role, headers, body, allowed)
+    for base in ("themes/together-2025", "campaigns/sid-2025", "messages/21", "resources/9")
+    for method, path, role, headers, body, allowed in (
+        ("POST", "/api/v1/{base}/../", "editor", {}, {}, 422),
+        ("PATCH", "/api/v1/{base}", "editor", {}, {"x": 1}, 428),
+        ("PUT", "/api/v1/{base}", "editor", {}, {}, 428),
+        ("DELETE", "/api/v1/{base}", "admin", {}, None, 428),
+        ("POST", "/api/v1/{base}/publish", "publisher", STALE, None, 409),
+        ("POST", "/api/v1/{base}/unpublish", "publisher", STALE, None, 412),
+        ("POST", "/api/v1/{base}/archive", "publisher", STALE, None, 412),
+        ("GET", "/api/v1/{base}/revisions", "editor", {}, None, 200),
+        ("POST", "/api/v1/{base}/revisions/99/restore", "editor", {}, None, 404),
+    )
+]
+
+
+def collection(path: str) -> str:
+    """'/api/v1/messages/21/../' -> '/api/v1/messages'."""
+    if path.endswith("/../"):
+        return path[: -len("/../")].rsplit("/", 1)[0]
+    return path

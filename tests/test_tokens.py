@@ -85,3 +85,14 @@ def test_unmigrated_database_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["tokens", "list"], env=env)
     assert result.exit_code == 1
     assert "not migrated" in result.output
+
+
+def test_anonymous_reads_never_touch_the_token_table(fresh_app):
+    # Drop the table: anonymous reads must still work, since they never look.
+    from sqlalchemy import text
+
+    with fresh_app.extensions["sidcontent.db"].engine.begin() as conn:
+        conn.execute(text("DROP TABLE api_tokens"))
+    client = fresh_app.test_client()
+    assert client.get("/api/v1/messages").status_code == 200
+    assert client.get("/api/v1/campaigns/sid-2017").status_code == 200

@@ -188,12 +188,14 @@ def _set_translations(row: Any, model: type, record: dict[str, Any]) -> None:
 
 
 def fill_theme(row: Theme, record: dict[str, Any]) -> None:
+    row.slug = record["slug"]
     row.default_locale = record["default_locale"]
     row.palette = dict(record["palette"])
     _set_translations(row, ThemeTranslation, record)
 
 
 def fill_campaign(row: Campaign, record: dict[str, Any], theme: Theme | None) -> None:
+    row.slug = record["slug"]
     row.default_locale = record["default_locale"]
     row.theme = theme
     row.day = record["day"]
