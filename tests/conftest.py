@@ -23,7 +23,7 @@ from sidcontent import create_app
 from sidcontent.content import fixtures
 
 # Fast per-test database copies for the write-API tests (editing_app, callers).
-pytest_plugins = ["editing_fixtures"]
+pytest_plugins = ["tests.editing_fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -16,10 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from auth_helpers import token_set
-from conftest import fresh_database, make_app
 from flask import Flask
 from sqlalchemy import create_engine, make_url, text
+
+from tests.auth_helpers import token_set
+from tests.conftest import fresh_database, make_app
 
 
 @contextmanager

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from auth_helpers import ROLES, WRITE_ENDPOINTS, collection
-from conftest import make_app
+
+from tests.auth_helpers import ROLES, WRITE_ENDPOINTS, collection
+from tests.conftest import make_app
 
 
 @pytest.fixture(scope="module")
 def shared(editing_template, tmp_path_factory):
     """One app with every kind of caller, for these tests, which change nothing."""
-    from editing_fixtures import clone_database
+    from tests.editing_fixtures import clone_database
 
     tmp_path = tmp_path_factory.mktemp("auth")
     with clone_database(editing_template[0], tmp_path) as url:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from auth_helpers import bearer, cli, make_token
 from sqlalchemy import text
+
+from tests.auth_helpers import bearer, cli, make_token
 
 
 def test_create_prints_secret_once_and_stores_only_its_hash(fresh_app):

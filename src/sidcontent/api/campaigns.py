@@ -32,7 +32,7 @@ blp = Blueprint("campaigns", __name__, url_prefix="/campaigns", description="Cam
 
 @blp.route("")
 class Campaigns(MethodView):
-    @blp.arguments(CampaignListArgs, location="query", as_kwargs=False)
+    @blp.arguments(CampaignListArgs(), location="query", as_kwargs=False)
     @blp.response(200, list_envelope(CampaignSchema))
     @blp.problems(400, 401)
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
@@ -49,7 +49,7 @@ def _fetch_campaign(slug: str):  # type: ignore[no-untyped-def]
 
 @blp.route("/<slug>")
 class CampaignItem(MethodView):
-    @blp.arguments(DetailArgs, location="query", as_kwargs=False)
+    @blp.arguments(DetailArgs(), location="query", as_kwargs=False)
     @blp.response(200, item_envelope(CampaignSchema))
     @blp.problems(400, 401, 404)
     def get(self, args: dict[str, Any], slug: str) -> ResponseReturnValue:
@@ -76,7 +76,7 @@ def bundle_payload(rows: queries.BundleRows, requested: Sequence[str]) -> dict[s
 
 @blp.route("/<slug>/bundle")
 class CampaignBundle(MethodView):
-    @blp.arguments(DetailArgs, location="query", as_kwargs=False)
+    @blp.arguments(DetailArgs(), location="query", as_kwargs=False)
     @blp.response(200, item_envelope(BundleSchema))
     @blp.problems(400, 401, 404)
     def get(self, args: dict[str, Any], slug: str) -> ResponseReturnValue:
@@ -84,9 +84,9 @@ class CampaignBundle(MethodView):
         args = dict(args)
         preview, private = visibility(args)
         requested = requested_locales(args.get("locale"))
-        dumper = BundleSchema()
 
         def build(session: Session, now: datetime) -> caching.Rendered:
+            dumper = BundleSchema()
             found = SLUG_RE.match(slug)
             rows = queries.get_bundle(session, slug, now, preview) if found else None
             if rows is None:

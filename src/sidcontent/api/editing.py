@@ -41,6 +41,8 @@ from sidcontent.content.schemas import (
 )
 from sidcontent.content.tokens import Role
 
+# The same converter as the read routes: one rule string per path.
+ID_CONVERTER = "int(min=1, max=2147483647)"
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
 _ETAG_RE = re.compile(r"^r([0-9]{1,9})-[0-9a-f]{20}$")
@@ -141,6 +143,8 @@ def if_match(required: bool) -> set[int] | None:
         return None
     found = set()
     for tag in tags.as_set(include_weak=False):  # If-Match compares strongly
+        if not isinstance(tag, str):  # werkzeug yields None for an empty tag ("")
+            continue
         match = _ETAG_RE.match(tag)
         if match:
             found.add(int(match.group(1)))
@@ -298,12 +302,47 @@ def _body_doc(kind: editing.Kind, *, patch: bool, required: bool = True) -> dict
     }
 
 
+_REF = "#/components/schemas/"
+
+
+def _patchable(spec: Any, name: str) -> str:
+    """Register ``<name>Patch``: ``name`` as a merge patch sees it.
+
+    In a JSON Merge Patch every member is optional and may be null (null
+    removes it), and nested objects are patches too.
+    """
+    patch_name = f"{name.removesuffix('Write')}Patch"
+    schemas = spec.components.schemas
+    if patch_name in schemas:
+        return patch_name
+    source = schemas[name]
+    properties = {}
+    for key, prop in source.get("properties", {}).items():
+        prop = dict(prop)
+        if "$ref" in prop:
+            nested = _patchable(spec, prop["$ref"].removeprefix(_REF))
+            prop = {"allOf": [{"$ref": _REF + nested}]}
+        elif (
+            isinstance(prop.get("additionalProperties"), dict)
+            and "$ref" in prop["additionalProperties"]
+        ):
+            nested = _patchable(spec, prop["additionalProperties"]["$ref"].removeprefix(_REF))
+            prop["additionalProperties"] = {"allOf": [{"$ref": _REF + nested}], "nullable": True}
+            prop.pop("minLength", None)  # a patch may carry a single locale, or none
+        prop.pop("default", None)
+        prop["nullable"] = True
+        properties[key] = prop
+    patched = {k: v for k, v in source.items() if k not in ("required", "properties")}
+    spec.components.schema(patch_name, {**patched, "properties": properties})
+    return patch_name
+
+
 def init_api(api: Any) -> None:
     """Register the write schemas the request bodies refer to."""
     for kind in editing.KINDS.values():
         base = kind.item_type.capitalize()
         api.spec.components.schema(f"{base}Write", schema=kind.schema)
-        api.spec.components.schema(f"{base}Patch", schema=kind.schema(partial=True))
+        _patchable(api.spec, f"{base}Write")
 
 
 _IF_MATCH = {
@@ -328,7 +367,7 @@ def register(blp: Blueprint, kind_name: str, converter: str) -> None:
     envelope = item_envelope(READ[kind_name][1])
     noun = kind.item_type
     item_rule = f"/<{converter}>"
-    param = converter.split(":")[-1]
+    param = converter.rsplit(":", 1)[-1]
     both = [JSON, MERGE_PATCH]
 
     @blp.route("", endpoint=f"{noun}_create")
@@ -474,7 +513,7 @@ def register(blp: Blueprint, kind_name: str, converter: str) -> None:
             ]
             return {"data": data}, 200, {"Cache-Control": "private, no-store"}
 
-    @blp.route(f"{item_rule}/revisions/<int:number>/restore", endpoint=f"{noun}_restore")
+    @blp.route(f"{item_rule}/revisions/<{ID_CONVERTER}:number>/restore", endpoint=f"{noun}_restore")
     class Restore(MethodView):
         @require_role(Role.editor)
         @blp.arguments(WriteArgs, location="query", as_kwargs=False)
@@ -499,8 +538,8 @@ def init_blueprints() -> None:
     for module, name, converter in (
         (themes, "themes", "slug"),
         (campaigns, "campaigns", "slug"),
-        (messages, "messages", "int:message_id"),
-        (resources, "resources", "int:resource_id"),
+        (messages, "messages", f"{ID_CONVERTER}:message_id"),
+        (resources, "resources", f"{ID_CONVERTER}:resource_id"),
     ):
         if not getattr(module.blp, "_sid_writes", False):
             register(module.blp, name, converter)

@@ -96,9 +96,9 @@ def list_response(
         after = position.get("id")
         if not isinstance(after, int) or isinstance(after, bool) or after < 0:
             raise ApiError(400, "The cursor is malformed.", errors={"cursor": ["Malformed."]})
-    dumper = schema(many=True)
 
     def build(session: Session, now: datetime) -> caching.Rendered:
+        dumper = schema(many=True)  # built on a miss only: a schema costs ~0.5 ms
         page = query(session, filters, after, limit, now, preview)
         items = [represent(row, requested) for row in page.items]
         next_cursor = None

@@ -27,9 +27,9 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
-from sidcontent.content import fixtures, queries
+from sidcontent.content import fixtures, locales, queries
 from sidcontent.content.models import Campaign, Message, Resource, Status, Theme
 from sidcontent.content.revisions import Revision
 from sidcontent.content.schemas import (
@@ -136,6 +136,27 @@ def depth(value: Any, limit: int = MAX_PATCH_DEPTH) -> int:
     return deepest
 
 
+def _canonical_locales(patch: dict[str, Any]) -> dict[str, Any]:
+    """Patch keys of ``translations`` in canonical form (``fr-be`` -> ``fr-BE``).
+
+    A merge patch matches members by name, so ``fr-be`` must name the stored
+    ``fr-BE``; a key that is no language tag is refused even with null.
+    """
+    texts = patch.get("translations")
+    if not isinstance(texts, dict):
+        return patch
+    canonical: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+    for key, value in texts.items():
+        try:
+            canonical[locales.normalize(key)] = value
+        except locales.LocaleError as exc:
+            errors[key] = {"key": [str(exc)]}
+    if errors:
+        raise Invalid("Unknown or malformed locales in translations.", {"translations": errors})
+    return {**patch, "translations": canonical}
+
+
 def document(kind: Kind, row: Any) -> dict[str, Any]:
     """The item as an editor writes it: the write schema's fields, as JSON."""
     record = kind.to_record(row)
@@ -186,26 +207,13 @@ _MISSING = object()
 # --- reading for edit -----------------------------------------------------------
 
 
-def _options(kind: Kind) -> list[Any]:
-    model = kind.model
-    opts: list[Any] = [selectinload(model.translations)]
-    if model is Campaign:
-        opts.append(joinedload(Campaign.theme))
-    if model in (Message, Resource):
-        opts.append(joinedload(model.campaign))
-        opts.append(selectinload(model.tag_rows))
-    if model is Resource:
-        opts.append(selectinload(Resource.audience_rows))
-    return opts
-
-
 def load(session: Session, kind: Kind, key: Any, *, deleted: bool = False) -> Any:
     """The item for editing (drafts included), or ``NotFound``.
 
     Deleted items are found only with ``deleted=True`` (revisions, restore).
     """
     column = getattr(kind.model, kind.key)
-    row = session.scalars(select(kind.model).options(*_options(kind)).where(column == key)).first()
+    row = session.scalars(queries._select(kind.model).where(column == key)).first()
     if row is None or (row.status == Status.deleted.value and not deleted):
         raise NotFound(f"No {kind.item_type} {key!r}.")
     return row
@@ -391,6 +399,8 @@ def update_item(
         raise Invalid("The body nests too deeply.", {"_schema": ["Nested too deeply."]})
     if merge and not isinstance(data, dict):
         raise Invalid("A merge patch must be a JSON object.", {"_schema": ["Expected an object."]})
+    if merge:
+        data = _canonical_locales(data)
     new = merge_patch(document(kind, row), data) if merge else data
     record = validate(kind, new)
     if kind.key == "slug":
