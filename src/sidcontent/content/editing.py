@@ -306,8 +306,8 @@ def create(session: Session, kind: Kind, data: Any, author: str, now: datetime) 
             snapshot=after,
         )
     )
+    _flush(session, kind)  # before the generation bump, whose autoflush would escape
     queries.bump_generation(session)
-    _flush(session, kind)
     return row
 
 
@@ -378,8 +378,8 @@ def _change(
             restored_from=restored_from,
         )
     )
+    _flush(session, kind)  # before the generation bump, whose autoflush would escape
     queries.bump_generation(session)
-    _flush(session, kind)
     return row
 
 
