@@ -172,6 +172,7 @@ def test_validation_errors_name_the_fields(api):
         ({**NEW_MESSAGE, "campaign": "no-such-campaign"}, {"campaign"}),
         ({**NEW_MESSAGE, "audience": "everyone"}, {"audience"}),
         ({**NEW_MESSAGE, "translations": {"en_GB": {"headline": "x"}}}, {"translations"}),
+        ({**NEW_MESSAGE, "translations": {"xx": {"headline": "x"}}}, {"translations"}),
         ({**NEW_MESSAGE, "translations": {"xx-notalocale-!": {"headline": "x"}}}, {"translations"}),
         ({**NEW_MESSAGE, "translations": {"en": {"headline": "x" * 121}}}, {"translations"}),
         (

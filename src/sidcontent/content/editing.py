@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import langcodes
 from marshmallow import Schema, ValidationError
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -171,6 +172,7 @@ def validate(kind: Kind, data: Any) -> dict[str, Any]:
         raise Invalid("The body nests too deeply.", {"_schema": ["Nested too deeply."]})
     try:
         loaded: dict[str, Any] = kind.schema().load(data)
+        _check_registered(loaded)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         unknown = sorted(k for k, v in messages.items() if v == ["Unknown field."])
@@ -180,6 +182,23 @@ def validate(kind: Kind, data: Any) -> dict[str, Any]:
             detail = "The body breaks validation rules: " + ", ".join(sorted(map(str, messages)))
         raise Invalid(detail, messages) from None
     return loaded
+
+
+def _check_registered(record: dict[str, Any]) -> None:
+    """Written locales must be languages IANA knows, not just well-formed tags.
+
+    Reads accept any well-formed tag (a reader's Accept-Language is what it
+    is); what editors store must be a real language, so ``xx`` is refused.
+    """
+    errors: dict[str, Any] = {}
+    for tag in record.get("translations", {}):
+        if not langcodes.tag_is_valid(tag):
+            errors.setdefault("translations", {})[tag] = {"key": [f"Unknown language {tag!r}."]}
+    default = record.get("default_locale")
+    if default is not None and not langcodes.tag_is_valid(default):
+        errors["default_locale"] = [f"Unknown language {default!r}."]
+    if errors:
+        raise ValidationError(errors)
 
 
 def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
