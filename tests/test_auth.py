@@ -21,12 +21,13 @@ def shared(editing_template, tmp_path_factory):
 
 
 @pytest.fixture()
-def fresh_app(shared):
+def reader_app(shared):
+    """The shared app: these tests only read, so they need no database of their own."""
     return shared[0]
 
 
-def test_whoami_names_the_token_and_its_roles(fresh_app, callers):
-    client = fresh_app.test_client()
+def test_whoami_names_the_token_and_its_roles(reader_app, callers):
+    client = reader_app.test_client()
     response = client.get("/api/v1/whoami", headers=callers["publisher"])
     assert response.status_code == 200
     assert response.get_json()["data"] == {
@@ -47,8 +48,8 @@ def test_whoami_names_the_token_and_its_roles(fresh_app, callers):
         ("revoked", "revoked"),
     ],
 )
-def test_bad_tokens_are_401_with_a_challenge(fresh_app, callers, caller, detail):
-    response = fresh_app.test_client().get("/api/v1/whoami", headers=callers[caller])
+def test_bad_tokens_are_401_with_a_challenge(reader_app, callers, caller, detail):
+    response = reader_app.test_client().get("/api/v1/whoami", headers=callers[caller])
     assert response.status_code == 401
     assert response.mimetype == "application/problem+json"
     assert detail in response.get_json()["detail"]
@@ -57,22 +58,22 @@ def test_bad_tokens_are_401_with_a_challenge(fresh_app, callers, caller, detail)
     assert 'error="invalid_token"' in challenge
 
 
-def test_anonymous_gets_a_plain_challenge(fresh_app):
-    response = fresh_app.test_client().get("/api/v1/whoami")
+def test_anonymous_gets_a_plain_challenge(reader_app):
+    response = reader_app.test_client().get("/api/v1/whoami")
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="sidcontent"'
 
 
-def test_header_edge_cases(fresh_app):
-    client = fresh_app.test_client()
+def test_header_edge_cases(reader_app):
+    client = reader_app.test_client()
     for value in ("Bearer", "Bearer ", "bearer sid_" + "x" * 42, "Bearer sid_" + "é" * 43):
         response = client.get("/api/v1/whoami", headers={"Authorization": value})
         assert response.status_code == 401, value
 
 
-def test_roles_are_ordered(fresh_app, callers):
+def test_roles_are_ordered(reader_app, callers):
     held = {
-        role: fresh_app.test_client().get("/api/v1/whoami", headers=callers[role]).get_json()
+        role: reader_app.test_client().get("/api/v1/whoami", headers=callers[role]).get_json()
         for role in ROLES
     }
     assert [len(h["data"]["roles"]) for h in held.values()] == [1, 2, 3, 4]
@@ -142,8 +143,8 @@ def test_matrix_covers_every_write_operation(client):
 # --- previews -----------------------------------------------------------------
 
 
-def test_preview_shows_drafts_to_tokens_only(fresh_app, callers):
-    client = fresh_app.test_client()
+def test_preview_shows_drafts_to_tokens_only(reader_app, callers):
+    client = reader_app.test_client()
     # Message 20 is a draft; campaign sid-2027 is a draft.
     for path in ("/api/v1/messages/20", "/api/v1/campaigns/sid-2027"):
         assert client.get(path).status_code == 404
@@ -162,8 +163,8 @@ def test_preview_shows_drafts_to_tokens_only(fresh_app, callers):
     assert missing.get_json()["detail"] == anonymous.get_json()["detail"]
 
 
-def test_preview_lists_and_bundles(fresh_app, callers):
-    client = fresh_app.test_client()
+def test_preview_lists_and_bundles(reader_app, callers):
+    client = reader_app.test_client()
     public = client.get("/api/v1/messages?campaign=sid-2017&limit=100").get_json()["data"]
     preview = client.get(
         "/api/v1/messages?campaign=sid-2017&limit=100&preview=true", headers=callers["editor"]
@@ -182,14 +183,14 @@ def test_preview_lists_and_bundles(fresh_app, callers):
     assert client.get("/api/v1/campaigns/sid-2027/bundle").status_code == 404
 
 
-def test_token_without_preview_sees_published_only_but_privately(fresh_app, callers):
-    client = fresh_app.test_client()
+def test_token_without_preview_sees_published_only_but_privately(reader_app, callers):
+    client = reader_app.test_client()
     response = client.get("/api/v1/messages?limit=100", headers=callers["admin"])
     assert response.headers["Cache-Control"].startswith("private")
     assert all(m["status"] != "draft" for m in response.get_json()["data"])
 
 
-def test_bad_token_on_a_public_read_is_401_not_silently_anonymous(fresh_app, callers):
+def test_bad_token_on_a_public_read_is_401_not_silently_anonymous(reader_app, callers):
     # A client with a broken token must find out, not quietly lose its drafts.
-    response = fresh_app.test_client().get("/api/v1/campaigns", headers=callers["revoked"])
+    response = reader_app.test_client().get("/api/v1/campaigns", headers=callers["revoked"])
     assert response.status_code == 401

@@ -119,3 +119,16 @@ def test_actions_honour_if_match(api):
     stale = client.post("/api/v1/messages/20/unpublish", headers={**auth, "If-Match": etag})
     assert stale.status_code == 412
     assert client.get("/api/v1/messages/20").status_code == 200
+
+
+def test_a_theme_stays_out_while_its_campaigns_are_live(api):
+    client, auth = api
+    refused = client.post("/api/v1/themes/together-2025/unpublish", headers=auth)
+    assert refused.status_code == 409
+    assert "sid-2025" in refused.get_json()["detail"]
+    assert client.post("/api/v1/themes/together-2025/archive", headers=auth).status_code == 409
+    assert client.post("/api/v1/campaigns/sid-2025/unpublish", headers=auth).status_code == 200
+    assert client.post("/api/v1/themes/together-2025/unpublish", headers=auth).status_code == 200
+    assert client.get("/api/v1/themes/together-2025").status_code == 404
+    # ...and a campaign cannot go out before its theme.
+    assert client.post("/api/v1/campaigns/sid-2025/publish", headers=auth).status_code == 409

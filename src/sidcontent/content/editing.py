@@ -464,12 +464,27 @@ def publish(
     )
 
 
+def _no_live_campaigns(session: Session, kind: Kind, row: Any) -> None:
+    """A published campaign names its theme, so the theme must stay out too."""
+    if kind.model is not Theme:
+        return
+    live = session.scalars(
+        select(Campaign.slug).where(Campaign.theme_id == row.id, Campaign.status.in_(LIVE))
+    ).all()
+    if live:
+        raise Conflict(
+            f"The {kind.label(row)} is the theme of published campaigns "
+            f"({', '.join(sorted(live))}); unpublish them first."
+        )
+
+
 def unpublish(
     session: Session, kind: Kind, row: Any, expected: int | None, author: str, now: datetime
 ) -> Any:
     """Back to draft: out of delivery at once (a schedule is cancelled)."""
     if row.status not in LIVE:
         raise Conflict(f"The {kind.label(row)} is {row.status}, not published or scheduled.")
+    _no_live_campaigns(session, kind, row)
 
     def mutate(item: Any) -> None:
         item.status = Status.draft.value
@@ -484,6 +499,7 @@ def archive(
     """Out of delivery for good, but still previewable and publishable again."""
     if row.status == Status.archived.value:
         raise Conflict(f"The {kind.label(row)} is already archived.")
+    _no_live_campaigns(session, kind, row)
 
     def mutate(item: Any) -> None:
         item.status = Status.archived.value
