@@ -208,11 +208,13 @@ class Writer:
             response.headers["Location"] = self.location(row)
         return response
 
-    def _stale(self, session: Session, key: Any, args: dict[str, Any], sent: bool) -> Response:
+    def _stale(
+        self, session: Session, key: Any, args: dict[str, Any], sent: bool, deleted: bool
+    ) -> Response:
         session.rollback()
         session.expire_all()
         try:
-            current = editing.load(session, self.kind, key)
+            current = editing.load(session, self.kind, key, deleted=deleted)
         except editing.NotFound:
             return problem(404, f"No {self.kind.item_type} {key!r}.")
         rendered = render_detail(
@@ -254,7 +256,7 @@ class Writer:
             new_key = getattr(row, self.kind.key)
             session.commit()
         except editing.Stale:
-            return self._stale(session, key, args, revisions is not None)
+            return self._stale(session, key, args, revisions is not None, deleted)
         except editing.NotFound as exc:
             session.rollback()
             raise ApiError(404, exc.detail) from None
