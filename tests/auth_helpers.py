@@ -68,7 +68,7 @@ STALE = {"If-Match": '"r0-00000000000000000000"'}
 # share one database.
 WRITE_ENDPOINTS = [
     (method, path.format(base=base), role, headers, body, allowed)
-    for base in ("themes/together-2025", "campaigns/sid-2025", "messages/21", "resources/9")
+    for base in ("themes/save-the-date-2027", "campaigns/sid-2025", "messages/21", "resources/9")
     for method, path, role, headers, body, allowed in (
         ("POST", "/api/v1/{base}/../", "editor", {}, {}, 422),
         ("PATCH", "/api/v1/{base}", "editor", {}, {"x": 1}, 428),

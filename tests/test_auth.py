@@ -129,7 +129,7 @@ def test_matrix_covers_every_write_operation(client):
     for method, path, *_ in WRITE_ENDPOINTS:
         template = collection(path)
         for real, name in (
-            ("together-2025", "{slug}"),
+            ("save-the-date-2027", "{slug}"),
             ("sid-2025", "{slug}"),
             ("messages/21", "messages/{message_id}"),
             ("resources/9", "resources/{resource_id}"),
