@@ -21,7 +21,7 @@ CLIENTS = 8
 @pytest.fixture()
 def server(editing_app):
     srv = make_server("127.0.0.1", 0, editing_app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield editing_app, srv.server_port
     srv.shutdown()
