@@ -194,3 +194,14 @@ def test_bad_token_on_a_public_read_is_401_not_silently_anonymous(reader_app, ca
     # A client with a broken token must find out, not quietly lose its drafts.
     response = reader_app.test_client().get("/api/v1/campaigns", headers=callers["revoked"])
     assert response.status_code == 401
+
+
+def test_public_and_private_answers_never_share_a_cache_entry(reader_app, callers):
+    client = reader_app.test_client()
+    for first, second in ((None, "editor"), ("marketer", None)):
+        path = f"/api/v1/messages?limit=3&kind=tip&audience={'general' if first else 'educators'}"
+        one = client.get(path, headers=callers[first] if first else {})
+        two = client.get(path, headers=callers[second] if second else {})
+        assert one.get_data() == two.get_data()
+        scopes = [r.headers["Cache-Control"].split(",")[0] for r in (one, two)]
+        assert scopes == (["public", "private"] if first is None else ["private", "public"])
