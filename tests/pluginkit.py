@@ -8,7 +8,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
+from flask.testing import FlaskClient
 
+from tests.auth_helpers import bearer, make_token
 from tests.conftest import fresh_database, make_app
 
 HEADER = """\
@@ -54,3 +56,12 @@ def plugin_app(tmp_path: Path, files: dict[str, str], **overrides: object) -> It
             yield app
         finally:
             app.extensions["sidcontent.db"].dispose()
+
+
+def marketer_client(app: Flask, name: str = "marketer") -> FlaskClient:
+    """A test client that sends a marketer token (made by the CLI) on every request."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = bearer(make_token(app, name, "marketer"))[
+        "Authorization"
+    ]
+    return client

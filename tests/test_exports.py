@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from sidcontent.content.models import Message, MessageTranslation
-from tests.pluginkit import exporter_source, plugin_app
+from tests.pluginkit import exporter_source, marketer_client, plugin_app
 
 # An exporter that shows what it was given, so tests can see the bundle.
 PROBE = exporter_source(
@@ -52,9 +52,9 @@ def probe_app(tmp_path_factory):
         yield app
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def probe(probe_app):
-    return probe_app.test_client()
+    return marketer_client(probe_app)
 
 
 def export(client, **body):

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from sidcontent.cli import main
 from tests.conftest import fresh_database, make_app
+from tests.pluginkit import marketer_client
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +57,7 @@ def test_the_docs_example_runs_over_http(cli_env):
         PLUGINS_DIR=cli_env["SIDCONTENT_PLUGINS_DIR"],
     )
     try:
-        client = app.test_client()
+        client = marketer_client(app, "docs-reader")
         exporters = {e["name"]: e for e in client.get("/api/v1/exporters").get_json()["data"]}
         assert exporters["hashtags"]["plugin"] == "hashtags"
         response = client.post(

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.pluginkit import exporter_source, plugin_app
+from tests.pluginkit import exporter_source, marketer_client, plugin_app
 
 TEXT = 'return Artifact("ok.txt", "text/plain", b"ok")'
 
@@ -44,7 +44,7 @@ CASES = [
 def faulty_client(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("faults")
     with plugin_app(tmp_path, FAULTY, EXPORT_TIMEOUT=1.0, MAX_ARTIFACT_BYTES=4000) as app:
-        yield app.test_client()
+        yield marketer_client(app)
 
 
 @pytest.mark.parametrize(("exporter", "status", "kind", "message"), CASES)

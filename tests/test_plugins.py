@@ -15,7 +15,7 @@ from sidcontent import config, hookspecs, plugin_docs
 from sidcontent.cli import main
 from sidcontent.plugins import PluginHost, PluginLoadError
 from tests.conftest import fresh_database, make_app
-from tests.pluginkit import exporter_source, plugin_app
+from tests.pluginkit import exporter_source, marketer_client, plugin_app
 
 ROOT = Path(__file__).resolve().parent.parent
 FINE = exporter_source("fine", 'return Artifact("ok.txt", "text/plain", b"ok")')
@@ -253,7 +253,7 @@ def test_prepare_bundle_chain_and_export_finished(tmp_path):
         ),
     }
     with plugin_app(tmp_path, files) as app:
-        client = app.test_client()
+        client = marketer_client(app)
         response = client.post("/api/v1/exports", json={"exporter": "fine", "campaign": "sid-2017"})
         assert response.status_code == 201, response.get_json()
         with client.get(response.get_json()["data"]["artifact"]["url"]) as artifact:
@@ -273,7 +273,7 @@ def test_a_failing_prepare_bundle_fails_the_export_naming_its_plugin(tmp_path):
         ),
     }
     with plugin_app(tmp_path, files) as app:
-        response = app.test_client().post(
+        response = marketer_client(app).post(
             "/api/v1/exports", json={"exporter": "fine", "campaign": "sid-2017"}
         )
     assert response.status_code == 502
@@ -350,7 +350,7 @@ def test_social_platforms_reach_exporters(tmp_path):
         "@hookimpl\ndef register_social_platforms(register):\n    register('x')\n"
     )
     with plugin_app(tmp_path, {"shout": PLATFORM, "badplatform": bad}) as app:
-        client = app.test_client()
+        client = marketer_client(app)
         plugins = plugins_by_name(client)
         response = client.post(
             "/api/v1/exports", json={"exporter": "lengths", "campaign": "sid-2017"}

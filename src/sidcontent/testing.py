@@ -6,7 +6,9 @@ Fixtures (prefixed so they never clash with a project's own ``app`` or
 - ``sidcontent_app``: a sidcontent app on a fresh SQLite database in
   ``tmp_path``, migrated and loaded with seed content (Safer Internet Day
   2026 in five locales, with two webinars), with every installed plugin.
-- ``sidcontent_client``: a Flask test client for it.
+- ``sidcontent_client``: a Flask test client for it that sends a
+  ``marketer`` token (``sidcontent_token``) on every request, so exports
+  work; ``sidcontent_app.test_client()`` is an anonymous one.
 - ``sidcontent_bundle``: a factory of :class:`~sidcontent.exporting.ContentBundle`
   objects, no database needed: ``sidcontent_bundle(locale="fr")``, or
   ``sidcontent_bundle(messages=[...])`` to replace parts.
@@ -216,8 +218,20 @@ def sidcontent_app(tmp_path: Path, sidcontent_settings: dict[str, Any]) -> Itera
 
 
 @pytest.fixture()
-def sidcontent_client(sidcontent_app: Flask) -> FlaskClient:
-    return sidcontent_app.test_client()
+def sidcontent_token(sidcontent_app: Flask) -> str:
+    """The secret of a ``marketer`` token in ``sidcontent_app`` (exports need one)."""
+    from sidcontent.content import tokens
+
+    with sidcontent_app.extensions["sidcontent.db"].session() as session:
+        _, secret = tokens.create(session, "sidcontent-testing", "marketer")
+    return secret
+
+
+@pytest.fixture()
+def sidcontent_client(sidcontent_app: Flask, sidcontent_token: str) -> FlaskClient:
+    client = sidcontent_app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {sidcontent_token}"
+    return client
 
 
 @pytest.fixture()

@@ -54,7 +54,7 @@ def problem(
     if errors:
         body["errors"] = errors
     body.update(extra)
-    # Non-string keys: marshmallow keys a list item's errors by its index.
+    # Validation errors of list items are keyed by index (int): allow non-str keys.
     response = Response(
         orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS),
         status=status,

@@ -10,9 +10,11 @@ from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from sidcontent.api.auth import current_principal, require_role
 from sidcontent.api.blueprint import Blueprint
 from sidcontent.api.errors import TYPE_BASE, ApiError, problem
 from sidcontent.api.static import json_response
+from sidcontent.content.tokens import Role
 from sidcontent.export_service import ExportFailed, ExportRejected, ExportRequest, Exports
 from sidcontent.exporting import ExportRecord
 
@@ -145,14 +147,15 @@ def _failure(exc: ExportFailed) -> ResponseReturnValue:
 
 @blp.route("")
 class ExportCollection(MethodView):
+    @require_role(Role.marketer)
     @blp.arguments(ExportRequestSchema, as_kwargs=False)
     @blp.response(201, ExportItemSchema, description="Exported; the artifact is ready.")
     @blp.alt_response(
         200, schema=ExportItemSchema, description="An identical export already exists: reused."
     )
-    @blp.problems(400, 404, 415, 422, 502, 504)
+    @blp.problems(400, 401, 404, 413, 415, 422, 502, 504)
     def post(self, body: dict[str, Any]) -> ResponseReturnValue:
-        """Run an exporter on a campaign's published content.
+        """Run an exporter on a campaign's published content. Needs marketer.
 
         An identical request (same exporter and version, options, locale,
         media type and content revision) answers 200 with the earlier
@@ -167,6 +170,7 @@ class ExportCollection(MethodView):
             options=body["options"],
             message_ids=tuple(body["message_ids"]) if body["message_ids"] is not None else None,
             resource_ids=tuple(body["resource_ids"]) if body["resource_ids"] is not None else None,
+            requested_by=principal.name if (principal := current_principal()) else None,
         )
         try:
             done = _service().run(request_)
@@ -191,24 +195,26 @@ def _record(export_id: str) -> ExportRecord:
 
 @blp.route("/<export_id>")
 class ExportItem(MethodView):
+    @require_role(Role.marketer)
     @blp.response(200, ExportItemSchema)
-    @blp.problems(404)
+    @blp.problems(401, 404)
     def get(self, export_id: str) -> ResponseReturnValue:
-        """One export: what was asked, by which plugin, and how it went."""
+        """One export: what was asked, by which plugin, and how it went. Needs marketer."""
         return json_response({"data": record_payload(_record(export_id))}, private=True)
 
 
 @blp.route("/<export_id>/artifact")
 class ExportArtifact(MethodView):
+    @require_role(Role.marketer)
     @blp.response(
         200,
         {"type": "string", "format": "binary"},
         content_type="application/octet-stream",
         description="The artifact, with its own Content-Type and a download filename.",
     )
-    @blp.problems(404)
+    @blp.problems(401, 404)
     def get(self, export_id: str) -> ResponseReturnValue:
-        """Download an export's artifact."""
+        """Download an export's artifact. Needs marketer."""
         record = _record(export_id)
         if record.artifact is None:
             raise ApiError(404, f"Export {record.id} failed; it has no artifact.")

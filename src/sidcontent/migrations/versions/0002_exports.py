@@ -1,7 +1,7 @@
 """exports: one row per export run, artifacts kept as files by hash
 
 Revision ID: 0002_exports
-Revises: 0001
+Revises: 0002_editing
 Create Date: 2026-11-28 11:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_exports"
-down_revision = "0001"
+down_revision = "0002_editing"
 branch_labels = None
 depends_on = None
 
