@@ -10,17 +10,6 @@ from email.parser import BytesParser
 from urllib.parse import urlsplit
 
 import pytest
-from newsletter_checks import (
-    contrast,
-    elements,
-    export,
-    markdown_to_html,
-    parse_strict,
-    strip_media_blocks,
-    tag,
-    text_colour_pairs,
-    text_of,
-)
 
 from sidcontent.exporting import (
     Campaign,
@@ -30,6 +19,17 @@ from sidcontent.exporting import (
     Palette,
     Resource,
     Theme,
+)
+from tests.exporters.newsletter_checks import (
+    contrast,
+    elements,
+    export,
+    markdown_to_html,
+    parse_strict,
+    strip_media_blocks,
+    tag,
+    text_colour_pairs,
+    text_of,
 )
 
 PAYLOADS = [
