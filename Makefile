@@ -42,6 +42,7 @@ openapi: install
 bench: install
 	$(BIN)/python bench/read_api.py
 	$(BIN)/python bench/export_worker.py
+	$(BIN)/python bench/newsletter.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .ruff_cache

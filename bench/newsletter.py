@@ -65,7 +65,7 @@ def timed(function: Callable[[], Any]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=50, help="rounds per locale (default 50)")
     parser.add_argument("--campaign", default="sid-2017")
     args = parser.parse_args(argv)
 
