@@ -13,7 +13,22 @@ from flask import Flask
 from sidcontent.cli import main
 from tests.conftest import fresh_database, make_app
 from tests.exporters.newsletter_checks import elements, parse_strict, text_of
-from tests.pluginkit import marketer_client
+from tests.pluginkit import marketer_client, plugin_app
+
+# A drop-in plugin that blows the content up before the newsletter sees it, so
+# the size guard can be seen end to end without editing the seed content.
+INFLATE = """
+import dataclasses
+from sidcontent import hookimpl
+
+@hookimpl
+def prepare_bundle(bundle, exporter, options):
+    extra = tuple(
+        dataclasses.replace(m, id=10_000 + i, body=(m.body or "") * 12)
+        for i, m in enumerate(bundle.messages * 4)
+    )
+    return dataclasses.replace(bundle, messages=bundle.messages + extra)
+"""
 
 PARENTS_DE = {
     "exporter": "newsletter",
@@ -81,21 +96,25 @@ def test_exporters_lists_the_newsletter_and_its_options(export_app: Flask) -> No
 
 
 @pytest.mark.parametrize(
-    ("options", "field"),
+    ("options", "path"),
     [
-        ({"layout": "poster"}, "layout"),
-        ({"audiences": ["parents"]}, "audiences"),
-        ({"image_url": "https://example.org/a.png"}, "image_alt"),
-        ({"layout": "spotlight", "message": 99999}, "message"),
+        ({"layout": "poster"}, ("options", "layout")),
+        ({"audiences": ["parents"]}, ("options", "audiences")),
+        ({"image_url": "https://example.org/a.png"}, ("options", "image_alt")),
+        # Valid options the content cannot satisfy: the exporter's ExportError.
+        ({"layout": "spotlight", "message": 99999}, ("message",)),
     ],
 )
-def test_bad_options_are_422_naming_the_field(export_app: Flask, options, field) -> None:
-    response = marketer_client(export_app, f"m-{field}").post(
+def test_bad_options_are_422_naming_the_field(export_app: Flask, options, path) -> None:
+    response = marketer_client(export_app, f"m-{path[-1]}").post(
         "/api/v1/exports", json={**PARENTS_DE, "options": options}
     )
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
-    assert field in str(response.get_json())
+    errors = response.get_json()["errors"]
+    for key in path:
+        errors = errors[key]
+    assert errors
 
 
 def test_german_parents_digest_from_the_cli(export_app: Flask, tmp_path: Path) -> None:
@@ -112,3 +131,20 @@ def test_german_parents_digest_from_the_cli(export_app: Flask, tmp_path: Path) -
     result = CliRunner(env=env).invoke(main, args)
     assert result.exit_code == 0, result.output
     check_parents_eml((tmp_path / "sid-2017-digest-parents-carers-de.eml").read_bytes())
+
+
+def test_the_size_guard_warns_in_the_export_record(tmp_path: Path) -> None:
+    with plugin_app(tmp_path, {"inflate": INFLATE}) as app:
+        client = marketer_client(app)
+        body = {**PARENTS_DE, "media_type": "text/html", "options": {"max_messages": 50}}
+        response = client.post("/api/v1/exports", json=body)
+        assert response.status_code == 201, response.get_json()
+        record = response.get_json()["data"]
+        metadata = record["artifact"]["metadata"]
+        assert metadata["html_bytes"] > metadata["clip_limit_bytes"]
+        assert len(record["warnings"]) == 1 and "Gmail clips" in record["warnings"][0]
+
+        body["options"] = {"max_messages": 50, "fail_if_clipped": True}
+        refused = client.post("/api/v1/exports", json=body)
+        assert refused.status_code == 422
+        assert "Gmail clips" in refused.get_json()["errors"]["fail_if_clipped"][0]
