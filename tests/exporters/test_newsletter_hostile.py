@@ -309,3 +309,10 @@ def test_control_characters_do_not_reach_the_output() -> None:
     body = json.loads(export(hostile_bundle(payload)).content)
     for part in (body["html"], body["text"], body["markdown"], body["subject"]):
         assert "\x00" not in part and "\x1b" not in part
+
+
+@pytest.mark.parametrize("locale", ["de\r\nBcc: victim@example.org", 'de" onload="x', ""])
+def test_a_locale_that_is_not_a_language_tag_is_refused(locale: str) -> None:
+    with pytest.raises(ExportError) as caught:
+        export(hostile_bundle("x", locale=locale), "message/rfc822")
+    assert caught.value.field == "locale"

@@ -122,6 +122,9 @@ class Newsletter:
 
 def build(bundle: ContentBundle, options: Mapping[str, Any]) -> Newsletter:
     """The newsletter for ``bundle`` and the exporter's validated ``options``."""
+    if not _LANG_TAG.fullmatch(bundle.locale):
+        # It goes into lang="" and a Content-Language header.
+        raise ExportError(f"{bundle.locale!r} is not a language tag", field="locale")
     strings = Strings(bundle.locale)
     campaign = bundle.campaign
     params = _tracking(bundle, options)
