@@ -103,6 +103,11 @@ def test_json_holds_subject_preheader_html_text_and_markdown(bundle_de: ContentB
         assert single.content.decode() == body[key]
 
 
+def test_media_type_parameters_are_accepted(bundle_de: ContentBundle) -> None:
+    artifact = export(bundle_de, "text/plain; charset=utf-8")
+    assert artifact.media_type == "text/plain" and artifact.filename.endswith(".txt")
+
+
 def test_unknown_media_type_is_an_export_error(bundle_de: ContentBundle) -> None:
     item = exporter()
     with pytest.raises(ExportError) as caught:

@@ -38,7 +38,8 @@ class NewsletterExporter(Exporter):
     def export(
         self, bundle: ContentBundle, options: Mapping[str, Any], context: ExportContext
     ) -> Artifact:
-        media_type = context.media_type
+        # Parameters such as "; charset=utf-8" do not change what is made (always UTF-8).
+        media_type = context.media_type.split(";", 1)[0].strip().lower()
         if media_type not in _EXTENSIONS:
             raise ExportError(
                 f"the newsletter exporter makes {', '.join(_EXTENSIONS)}, not {media_type}",
