@@ -18,7 +18,7 @@ import pluggy
 from sidcontent import hookspecs
 from sidcontent.exporting import Exporter, SocialPlatform
 
-BUILTIN_PLUGINS: tuple[str, ...] = ()
+BUILTIN_PLUGINS: tuple[str, ...] = ("sidcontent.exporters.social",)
 
 
 class PluginError(Exception):
