@@ -105,7 +105,8 @@ def _font_path() -> str:
 
 @lru_cache(maxsize=1)
 def _coverage() -> frozenset[int]:
-    return frozenset(TTFont(_font_path(), lazy=True).getBestCmap())
+    with TTFont(_font_path(), lazy=True) as font:  # closes the file
+        return frozenset(font.getBestCmap())
 
 
 @lru_cache(maxsize=256)
