@@ -221,3 +221,12 @@ def test_a_third_party_platform_gets_posts_without_touching_the_exporter():
         "#SaferInternetDay #SID2017 3/3",
     ]
     assert post["alt_text_limit"] == 100
+
+
+def test_bluesky_leaves_out_hashtags_it_would_not_link(export):
+    long_tag = "Safer" * 14  # 70 characters; Bluesky links tags of at most 64
+    bundle = make_bundle(make_message(hashtags=(long_tag,)), hashtags=("SID2017",))
+    found = posts(export, bundle, platforms=["bluesky", "x"])
+    assert found["bluesky"]["hashtags"] == ["SID2017"]
+    assert found["bluesky"]["dropped"] == [f"hashtag #{long_tag} (longer than 64 on bluesky)"]
+    assert found["x"]["hashtags"] == ["SID2017", long_tag]

@@ -98,7 +98,9 @@ def check_export(export, platforms, headline, body, cta, mode):
                 for w in unicodedata.normalize("NFC", content).split()
             ), exc.message
         else:
-            assert platforms[platform].count(unicodedata.normalize("NFC", headline)) > 0
+            # Shortening keeps the headline (there is no link here): it alone is too long.
+            alone = " ".join(unicodedata.normalize("NFC", headline).split())
+            assert platforms[platform].count(alone) > limit, exc.message
         return
     expected_content = nonspace(unicodedata.normalize("NFC", f"{headline}{body}{cta}"))
     for post in doc["posts"]:

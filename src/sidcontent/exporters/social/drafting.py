@@ -134,6 +134,13 @@ def for_platform(
     inline = [t for text in texts for t in textmod.inline_hashtags(text)]
     inline_folded = {t.casefold() for t in inline}
     candidates = [t for t in prepared.hashtags if t.casefold() not in inline_folded]
+    if rules.max_hashtag_length is not None:
+        too_long = [t for t in candidates if len(t) > rules.max_hashtag_length]
+        dropped += [
+            f"hashtag #{t} (longer than {rules.max_hashtag_length} on {rules.name})"
+            for t in too_long
+        ]
+        candidates = [t for t in candidates if t not in too_long]
     if rules.max_hashtags is not None:
         if len(inline) > rules.max_hashtags:
             texts, removed = _detag_after(texts, rules.max_hashtags)

@@ -126,7 +126,7 @@ def _select_platforms(
 
 def _alt_text(bundle: ContentBundle, headline: str) -> str:
     """What the share image shows, in reading order."""
-    end = "" if headline[-1:] in ".!?…" else "."
+    end = "" if headline[-1:] in ".!?…。！？" else "."
     return f"{headline}{end} {textmod.clean(bundle.campaign.name, one_line=True).text}".strip()
 
 

@@ -24,6 +24,8 @@ class Platform(SocialPlatform):
     counting: ClassVar[str] = "UTF-16 code units"
     #: At most this many hashtags in a post (None: no rule).
     max_hashtags: ClassVar[int | None] = None
+    #: Longer hashtags are not linked (None: no rule).
+    max_hashtag_length: ClassVar[int | None] = None
     #: False where links in a post are plain text (the link goes to a
     #: "link in bio" line instead).
     links_clickable: ClassVar[bool] = True
@@ -80,6 +82,7 @@ class Bluesky(Platform):
     counting = "grapheme clusters, URLs in full; at most 3,000 UTF-8 bytes"
     has_facets = True
     max_bytes = 3000
+    max_hashtag_length = facets.MAX_TAG_LENGTH
 
     def count(self, text: str) -> int:
         return counting.grapheme_count(text)
@@ -140,6 +143,7 @@ class Rules:
     limit: int
     counting: str
     max_hashtags: int | None
+    max_hashtag_length: int | None
     links_clickable: bool
     supports_threads: bool
     has_facets: bool
@@ -172,6 +176,7 @@ def rules_for(platform: SocialPlatform, limit: int | None = None) -> Rules:
         limit=limit if limit is not None else platform.limit,
         counting=getattr(platform, "counting", "as the platform's count() says"),
         max_hashtags=getattr(platform, "max_hashtags", None),
+        max_hashtag_length=getattr(platform, "max_hashtag_length", None),
         links_clickable=getattr(platform, "links_clickable", True),
         supports_threads=getattr(platform, "supports_threads", True),
         has_facets=bool(getattr(platform, "has_facets", False))
