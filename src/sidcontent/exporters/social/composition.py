@@ -11,8 +11,9 @@ Layout of a post, blocks separated by a blank line::
 When the text is over the platform's limit:
 
 - ``mode="thread"`` splits it into numbered parts (``1/3``), cutting at the
-  last paragraph or sentence end that fills at least half a part, otherwise
-  at the last word (or, in Chinese and Japanese, ideograph) boundary. No cut
+  last paragraph end that fills at least half a part, else at the last line
+  or sentence end that does, otherwise at the last word (or, in Chinese and
+  Japanese, ideograph) boundary. No cut
   falls inside a word, URL, hashtag or grapheme cluster, and no part is
   empty. Platforms without threads (LinkedIn, Instagram, Facebook) are
   shortened instead.
@@ -64,16 +65,15 @@ class Fitted:
     parts: list[str]
     mode: str
     dropped: list[str] = field(default_factory=list)
-    hashtags: tuple[str, ...] = ()
 
 
 def fit(draft: Draft, rules: Rules, mode: str) -> Fitted:
     """Fit a draft to a platform, in ``mode`` ("thread" or "shorten")."""
     full = draft.text()
     if rules.fits(full):
-        return Fitted([full], "single", hashtags=draft.hashtags)
+        return Fitted([full], "single")
     if mode == "thread" and rules.supports_threads:
-        return Fitted(split(full, rules), "thread", hashtags=draft.hashtags)
+        return Fitted(split(full, rules), "thread")
     return shorten(draft, rules)
 
 
@@ -85,7 +85,7 @@ def shorten(draft: Draft, rules: Rules) -> Fitted:
     def attempt(extra: list[str]) -> Fitted | None:
         text = current.text()
         if rules.fits(text):
-            return Fitted([text], "shorten", dropped + extra, current.hashtags)
+            return Fitted([text], "shorten", dropped + extra)
         return None
 
     for tag in reversed(draft.hashtags[1:]):
