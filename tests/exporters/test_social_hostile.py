@@ -230,3 +230,12 @@ def test_bluesky_leaves_out_hashtags_it_would_not_link(export):
     assert found["bluesky"]["hashtags"] == ["SID2017"]
     assert found["bluesky"]["dropped"] == [f"hashtag #{long_tag} (longer than 64 on bluesky)"]
     assert found["x"]["hashtags"] == ["SID2017", long_tag]
+
+
+def test_media_types_with_parameters_and_unknown_ones(export, seed_bundle):
+    bundle = seed_bundle("sid-2017", "en")
+    artifact = export(bundle, {"messages": [1]}, "text/csv; charset=utf-8")
+    assert artifact.media_type == "text/csv"
+    with pytest.raises(ExportError) as raised:
+        export(bundle, {"messages": [1]}, "application/pdf")
+    assert raised.value.field == "media_type"

@@ -43,11 +43,12 @@ class SocialExporter(Exporter):
         self, bundle: ContentBundle, options: Mapping[str, Any], context: ExportContext
     ) -> Artifact:
         opts = optionsmod.load(options)
-        if context.media_type not in self.media_types:
+        media_type = context.media_type.split(";", 1)[0].strip().lower()
+        if media_type not in self.media_types:
             raise ExportError(f"social cannot write {context.media_type}", field="media_type")
         messages = _select_messages(bundle, opts["messages"])
         stem = f"{bundle.campaign.slug}-{bundle.locale}-social"
-        if context.media_type == PNG:
+        if media_type == PNG:
             return _png(bundle, messages, opts, stem)
 
         rules = _select_platforms(context.social_platforms, opts)
@@ -59,10 +60,10 @@ class SocialExporter(Exporter):
             "posts": len(posts),
             "parts": sum(len(p.parts) for p in posts),
         }
-        if context.media_type == JSON:
+        if media_type == JSON:
             return Artifact(f"{stem}.json", JSON, output.to_json(document), metadata, warnings)
         csv_bytes, csv_warnings = output.to_csv(posts)
-        if context.media_type == CSV:
+        if media_type == CSV:
             return Artifact(f"{stem}.csv", CSV, csv_bytes, metadata, warnings + tuple(csv_warnings))
         return _zip(bundle, messages, opts, stem, document, csv_bytes, metadata, warnings)
 
