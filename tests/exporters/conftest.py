@@ -11,11 +11,7 @@ from typing import Any
 
 import pytest
 
-from sidcontent.exporting import (
-    Artifact,
-    ContentBundle,
-    ExportContext,
-)
+from sidcontent.exporting import Artifact, ContentBundle, ExportContext
 from sidcontent.plugins import PluginHost
 
 ExportFn = Callable[..., Artifact]

@@ -12,7 +12,7 @@ import io
 import json
 
 import pytest
-from social_bundles import make_bundle, make_message
+from social_kit import make_bundle, make_message
 
 HEADLINE = "Be the change: unite for a better internet"
 BODY = (

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from marshmallow import ValidationError
-from social_bundles import make_bundle, make_message
+from social_kit import make_bundle, make_message
 from twitter_text import extract_urls
 
 from sidcontent.exporting import ExportContext, ExportError

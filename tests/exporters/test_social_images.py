@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 from PIL import Image
-from social_bundles import make_bundle, make_message
+from social_kit import make_bundle, make_message
 
 from sidcontent.exporting import ExportError, Palette
 

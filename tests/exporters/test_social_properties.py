@@ -15,7 +15,7 @@ import unicodedata
 import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from social_bundles import make_bundle, make_message
+from social_kit import make_bundle, make_message
 
 from sidcontent.exporting import ExportError
 
