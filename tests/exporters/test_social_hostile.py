@@ -239,3 +239,29 @@ def test_media_types_with_parameters_and_unknown_ones(export, seed_bundle):
     with pytest.raises(ExportError) as raised:
         export(bundle, {"messages": [1]}, "application/pdf")
     assert raised.value.field == "media_type"
+
+
+def test_alt_text_over_a_platforms_limit_is_shortened_at_a_word(export):
+    headline = "respect " * 150  # 1,200 characters
+    bundle = make_bundle(make_message(headline=headline))
+    artifact = export(bundle, {"platforms": ["x", "linkedin"]})
+    found = {p["platform"]: p for p in json.loads(artifact.content)["posts"]}
+    x = found["x"]
+    assert x["alt_text_length"] <= 1000 == x["alt_text_limit"]
+    assert x["alt_text"].endswith("respect…")
+    assert found["linkedin"]["alt_text"].startswith(headline.strip())
+    assert any("alt text shortened to 1000 for x" in w for w in artifact.warnings)
+
+
+def test_suggested_times_spread_over_the_day_at_least_five_minutes_apart(export):
+    few = make_bundle(*(make_message(n) for n in range(1, 5)))
+    times = [p["suggested_time"] for p in posts_list(export, few)]
+    assert times == ["2017-02-07T08:00", "2017-02-07T11:00", "2017-02-07T14:00", "2017-02-07T17:00"]
+    many = make_bundle(*(make_message(n) for n in range(1, 201)))
+    times = [p["suggested_time"] for p in posts_list(export, many)]
+    assert times[:3] == ["2017-02-07T08:00", "2017-02-07T08:05", "2017-02-07T08:10"]
+    assert len(set(times)) == 200
+
+
+def posts_list(export, bundle) -> list[dict]:
+    return json.loads(export(bundle, {"platforms": ["facebook"]}).content)["posts"]
