@@ -265,3 +265,18 @@ def test_suggested_times_spread_over_the_day_at_least_five_minutes_apart(export)
 
 def posts_list(export, bundle) -> list[dict]:
     return json.loads(export(bundle, {"platforms": ["facebook"]}).content)["posts"]
+
+
+def test_no_break_spaces_are_never_a_place_to_cut(export):
+    # French puts a no-break space before ':' and inside numbers.
+    bundle = make_bundle(
+        make_message(
+            headline="Sois le changement\u00a0: unissons-nous", body="Plus de 10\u202f000 écoles."
+        ),
+        hashtags=(),
+    )
+    found = posts(export, bundle, platforms=["x"], limits={"x": 24})["x"]
+    texts = [p["text"] for p in found["parts"]]
+    assert "changement\u00a0: 1/" in texts[0] + texts[1]
+    assert any("10\u202f000" in t for t in texts)
+    assert not any(t.startswith(":") for t in texts)

@@ -20,7 +20,9 @@ from .counting import graphemes
 # characters X refuses outright (BOM and the U+FFFE/U+FFFF noncharacters).
 _UNWANTED = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffe\uffff\p{Cs}]")
 _NEWLINES = regex.compile(r"\r\n?|[\u2028\u2029\x85]")
-_SPACE_RUN = regex.compile(r"[^\S\n]+")
+# No-break spaces join what they separate (French "Internet : ...", "10 000").
+NO_BREAK_SPACES = "\u00a0\u2007\u202f"
+_BREAKING_SPACE_RUN = regex.compile(rf"[^\S{NO_BREAK_SPACES}]+")
 
 #: A hashtag's name: letters, marks, digits and _, with at least one letter.
 HASHTAG_NAME = regex.compile(r"^[\p{L}\p{M}\p{N}_]*\p{L}[\p{L}\p{M}\p{N}_]*$")
@@ -55,7 +57,7 @@ def clean(value: str | None, *, one_line: bool = False) -> Cleaned:
     text, removed = _UNWANTED.subn("", text)
     text = unicodedata.normalize("NFC", text).replace("\t", " ")
     if one_line:
-        text = _SPACE_RUN.sub(" ", text.replace("\n", " "))
+        text = _BREAKING_SPACE_RUN.sub(" ", text)
     return Cleaned(text.strip(), removed)
 
 
@@ -84,7 +86,8 @@ class Unit:
 
 
 def _is_space(cluster: str) -> bool:
-    return cluster.isspace()
+    """A place to break: white space, but not a no-break space."""
+    return cluster.isspace() and not any(ch in NO_BREAK_SPACES for ch in cluster)
 
 
 def _ideograph_pieces(word: str) -> list[str]:
