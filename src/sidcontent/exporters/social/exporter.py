@@ -195,6 +195,7 @@ def _posts(
                     alt_text_limit=rule.platform.alt_text_limit,
                     suggested_time=when,
                     dropped=tuple(planned.dropped + fitted.dropped),
+                    # Facets mean an AT Protocol post, whose record also carries langs.
                     langs=(message.locale,) if rule.has_facets else None,
                 )
             )
