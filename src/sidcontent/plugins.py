@@ -38,7 +38,10 @@ from marshmallow import Schema
 from sidcontent import __version__, exporting, hookspecs
 from sidcontent.exporting import Exporter, SocialPlatform
 
-BUILTIN_PLUGINS: tuple[str, ...] = ("sidcontent.exporters.newsletter",)
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "sidcontent.exporters.social",
+    "sidcontent.exporters.newsletter",
+)
 
 
 class PluginError(Exception):
