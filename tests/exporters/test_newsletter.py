@@ -12,10 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask
 from marshmallow import ValidationError
-
-from sidcontent.exporting import ContentBundle, ExportContext, ExportError, Message
-from sidcontent.plugins import PluginHost
-from tests.exporters.newsletter_checks import (
+from newsletter_checks import (
     MAX_WIDTH,
     contrast,
     declarations,
@@ -31,6 +28,9 @@ from tests.exporters.newsletter_checks import (
     text_colour_pairs,
     text_of,
 )
+
+from sidcontent.exporting import ContentBundle, ExportContext, ExportError, Message
+from sidcontent.plugins import PluginHost
 
 CLIP_LIMIT = 102_000
 

@@ -10,17 +10,7 @@ from email.parser import BytesParser
 from urllib.parse import urlsplit
 
 import pytest
-
-from sidcontent.exporting import (
-    Campaign,
-    ContentBundle,
-    ExportError,
-    Message,
-    Palette,
-    Resource,
-    Theme,
-)
-from tests.exporters.newsletter_checks import (
+from newsletter_checks import (
     contrast,
     elements,
     export,
@@ -30,6 +20,16 @@ from tests.exporters.newsletter_checks import (
     tag,
     text_colour_pairs,
     text_of,
+)
+
+from sidcontent.exporting import (
+    Campaign,
+    ContentBundle,
+    ExportError,
+    Message,
+    Palette,
+    Resource,
+    Theme,
 )
 
 PAYLOADS = [

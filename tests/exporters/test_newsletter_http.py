@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from newsletter_checks import elements, parse_strict, text_of
 
 from sidcontent.cli import main
 from tests.conftest import fresh_database, make_app
-from tests.exporters.newsletter_checks import elements, parse_strict, text_of
 from tests.pluginkit import marketer_client, plugin_app
 
 # A drop-in plugin that blows the content up before the newsletter sees it, so
