@@ -18,7 +18,7 @@ import pluggy
 from sidcontent import hookspecs
 from sidcontent.exporting import Exporter, SocialPlatform
 
-BUILTIN_PLUGINS: tuple[str, ...] = ()
+BUILTIN_PLUGINS: tuple[str, ...] = ("sidcontent.exporters.poster",)
 
 
 class PluginError(Exception):
