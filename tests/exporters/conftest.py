@@ -1,0 +1,114 @@
+"""Fixtures for exporter tests: seed bundles from the HTTP read API, exporters
+loaded through the plugin hooks, and readers that look inside what they make."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pypdfium2
+import pytest
+import zxingcpp
+from flask import Flask
+from pypdf import PdfReader
+
+from sidcontent.exporting import Artifact, ContentBundle, ExportContext
+from sidcontent.plugins import PluginHost
+
+MM = 72 / 25.4
+
+
+@pytest.fixture(scope="session")
+def seed_bundle(app: Flask) -> Callable[[str, str], ContentBundle]:
+    """``seed_bundle(slug, locale)``: a campaign's bundle exactly as an app reads it."""
+    cache: dict[tuple[str, str], ContentBundle] = {}
+
+    def get(slug: str = "sid-2017", locale: str = "fr") -> ContentBundle:
+        if (slug, locale) not in cache:
+            response = app.test_client().get(f"/api/v1/campaigns/{slug}/bundle?locale={locale}")
+            assert response.status_code == 200, response.get_data(as_text=True)
+            cache[slug, locale] = ContentBundle.from_api(
+                response.get_json()["data"], response.headers.get("ETag", "")
+            )
+        return cache[slug, locale]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def export_poster() -> Callable[..., Artifact]:
+    """``export_poster(bundle, media_type=..., **options)`` through the plugin host."""
+    host = PluginHost(builtins=("sidcontent.exporters.poster",))
+    registered = host.exporters["poster"]
+    schema = registered.item.options_schema
+
+    def export(
+        bundle: ContentBundle, media_type: str = "application/pdf", **options: Any
+    ) -> Artifact:
+        loaded = schema().load(options)
+        return registered.item.export(bundle, loaded, ExportContext(media_type=media_type))
+
+    return export
+
+
+@dataclass
+class Poster:
+    """A poster PDF read back with pypdf (structure) and PDFium (text and pixels)."""
+
+    pdf: bytes
+
+    def __post_init__(self) -> None:
+        self.reader = PdfReader(io.BytesIO(self.pdf))
+        self.page = self.reader.pages[0]
+
+    def box(self, name: str) -> tuple[float, float, float, float]:
+        return tuple(float(v) for v in self.page[name])  # type: ignore[return-value]
+
+    def text(self) -> str:
+        return " ".join(self.page.extract_text().split())
+
+    def char_boxes(self) -> list[tuple[str, tuple[float, float, float, float]]]:
+        """Each drawn character and its tight (ink) box, in PDF points."""
+        document = pypdfium2.PdfDocument(self.pdf)
+        try:
+            textpage = document[0].get_textpage()
+            out = []
+            for i in range(textpage.count_chars()):
+                ch = textpage.get_text_range(i, 1)
+                left, bottom, right, top = textpage.get_charbox(i)
+                if ch.strip() and right > left and top > bottom:
+                    out.append((ch, (left, bottom, right, top)))
+            return out
+        finally:
+            document.close()
+
+    def render(self, scale: float = 1.0) -> Any:
+        document = pypdfium2.PdfDocument(self.pdf)
+        try:
+            return document[0].render(scale=scale).to_pil().convert("L")
+        finally:
+            document.close()
+
+    def qr_codes(self, scale: float = 1.0) -> list[Any]:
+        return zxingcpp.read_barcodes(self.render(scale), formats=zxingcpp.BarcodeFormat.QRCode)
+
+    def fonts(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for name, ref in self.page["/Resources"]["/Font"].items():
+            font = ref.get_object()
+            descriptor = font.get("/FontDescriptor")
+            if descriptor is None and "/DescendantFonts" in font:
+                descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            out[name] = {
+                "base": str(font["/BaseFont"]),
+                "subtype": str(font["/Subtype"]),
+                "descriptor": descriptor.get_object() if descriptor is not None else None,
+            }
+        return out
+
+
+@pytest.fixture(scope="session")
+def read_poster() -> Callable[[bytes], Poster]:
+    return Poster
