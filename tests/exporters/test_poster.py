@@ -20,8 +20,7 @@ MM = 72 / 25.4
 SAFE = 5 * MM  # print shops ask for text at least 3-5 mm inside the trim
 HEADLINE_FR = "Sois le changement : unissons-nous pour un meilleur Internet"
 TRACKED_HOME = (
-    "https://www.saferinternetday.org/"
-    "?utm_source=sidcontent&utm_medium=print&utm_campaign=sid-2017"
+    "https://www.saferinternetday.org/?utm_source=sidcontent&utm_medium=print&utm_campaign=sid-2017"
 )
 SIZES_MM = {"A4": (210, 297), "A3": (297, 420), "A2": (420, 594)}
 SIZES_IN = {"letter": (8.5, 11), "tabloid": (11, 17)}
@@ -58,7 +57,9 @@ def test_every_size_orientation_and_bleed_prints(
     assert (tx1 - tx0, ty1 - ty0) == pytest.approx((width, height), abs=0.01)
     bx0, by0, bx1, by1 = poster.box("/BleedBox")
     bleed_width = (0.125 * 72 if size in SIZES_IN else 3 * MM) if bleed else 0.0
-    assert (tx0 - bx0, ty0 - by0, bx1 - tx1, by1 - ty1) == pytest.approx((bleed_width,) * 4, abs=0.01)
+    assert (tx0 - bx0, ty0 - by0, bx1 - tx1, by1 - ty1) == pytest.approx(
+        (bleed_width,) * 4, abs=0.01
+    )
     mx0, my0, mx1, my1 = poster.box("/MediaBox")
     assert mx0 <= bx0 and my0 <= by0 and mx1 >= bx1 and my1 >= by1
 
@@ -125,9 +126,7 @@ def test_qr_code_decodes_to_the_exact_tracked_url(seed_bundle, export_poster, re
     assert min(ring) > 200
 
 
-def test_qr_keeps_partner_tracking_and_forces_print_medium(
-    seed_bundle, export_poster, read_poster
-):
+def test_qr_keeps_partner_tracking_and_forces_print_medium(seed_bundle, export_poster, read_poster):
     from dataclasses import replace
 
     bundle = seed_bundle()

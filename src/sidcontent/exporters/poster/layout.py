@@ -117,10 +117,11 @@ class _Builder:
         fitted = fit(text, face, box.width, box.height, max_size, min_size, leading, max_lines)
         if fitted is None:
             name = field_name or role
+            # Type scales with the sheet, so a larger size would not help; portrait might.
+            hint = " or use portrait" if self.g.orientation == "landscape" else ""
             raise ExportError(
                 f"{name} does not fit on a {self.g.size} {self.g.orientation} poster even at "
-                f"{min_size:.0f} pt ({len(text)} characters); shorten it, or choose a larger "
-                "size",
+                f"{min_size:.0f} pt ({len(text)} characters); shorten it{hint}",
                 field=name,
             )
         block = TextBlock(
@@ -275,7 +276,7 @@ def _place_message(
         trial = fit(cta_text, face["bold"], middle.width, middle.height * 0.35, 4.4 * u, 2.4 * u)
         if trial is None:
             raise ExportError(
-                f"call_to_action does not fit on a {b.g.size} poster; shorten it",
+                f"call_to_action does not fit on a {b.g.size} {b.g.orientation} poster; shorten it",
                 field="call_to_action",
             )
         cta_top = middle.y0 + trial.height(face["bold"])
@@ -376,7 +377,7 @@ def _place_tips(
     if best is None:
         raise ExportError(
             f"{len(items)} tips do not fit on a {b.g.size} {b.g.orientation} poster; choose "
-            "fewer (max_tips or messages) or a larger size",
+            "fewer (max_tips or messages) or shorter ones",
             field="messages",
         )
     b.texts.extend(best)
