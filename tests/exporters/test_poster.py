@@ -8,12 +8,13 @@ the code fails here.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pytest
 from PIL import Image
 
 from sidcontent.exporters.poster.pages import PAGE_SIZES
-from sidcontent.exporting import ExportError
+from sidcontent.exporting import ExportError, Palette
 from sidcontent.plugins import BUILTIN_PLUGINS, PluginHost
 
 MM = 72 / 25.4
@@ -96,7 +97,10 @@ def test_every_size_orientation_and_bleed_prints(
 
 
 def test_qr_code_decodes_to_the_exact_tracked_url(seed_bundle, export_poster, read_poster):
-    artifact = export_poster(seed_bundle(), size="A4")
+    # A dark theme: the code must still be dark on light, with its own light quiet zone.
+    bundle = seed_bundle()
+    dark = Palette("#0B1D3A", "#12A3A3", "#F28C28", "#14213D", "#F5F5F5")
+    artifact = export_poster(replace(bundle, theme=replace(bundle.theme, palette=dark)))
     poster = read_poster(artifact.content)
     scale = 3.0
     codes = poster.qr_codes(scale=scale)
@@ -127,8 +131,6 @@ def test_qr_code_decodes_to_the_exact_tracked_url(seed_bundle, export_poster, re
 
 
 def test_qr_keeps_partner_tracking_and_forces_print_medium(seed_bundle, export_poster, read_poster):
-    from dataclasses import replace
-
     bundle = seed_bundle()
     message = replace(
         bundle.messages[0],
