@@ -25,7 +25,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     instance_path = (overrides or {}).get("INSTANCE_PATH") or os.environ.get(
         "SIDCONTENT_INSTANCE_PATH"
     )
-    app = Flask("sidcontent", instance_path=instance_path or None)
+    # Default: ./instance beside where the command runs, like a project's own
+    # data folder, rather than somewhere inside site-packages.
+    app = Flask("sidcontent", instance_path=os.path.abspath(instance_path or "instance"))
     settings = config.from_environ()
     settings.update(overrides or {})
     app.config.update(settings)

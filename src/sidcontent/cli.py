@@ -50,10 +50,13 @@ def friendly_errors(func: F) -> F:
 
 def _app() -> Flask:
     try:
-        return create_app()
+        app = create_app()
     except ValueError as exc:
         _fail(f"configuration error: {exc}")
         raise  # unreachable, for type checkers
+    # Close pooled connections when the command ends, not at interpreter exit.
+    click.get_current_context().call_on_close(app.extensions["sidcontent.db"].dispose)
+    return app
 
 
 @click.group()

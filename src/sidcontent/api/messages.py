@@ -26,7 +26,7 @@ class Messages(MethodView):
         return list_response(args, queries.list_messages, representation.message, MessageSchema)
 
 
-@blp.route("/<int:message_id>")
+@blp.route("/<int(min=1, max=2147483647):message_id>")
 class MessageItem(MethodView):
     @blp.arguments(DetailArgs, location="query", as_kwargs=False)
     @blp.response(200, item_envelope(MessageSchema))

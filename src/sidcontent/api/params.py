@@ -12,6 +12,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from webargs.flaskparser import FlaskParser, abort
 
+from sidcontent.content.locales import TAG_PATTERN
 from sidcontent.content.models import AUDIENCES, MESSAGE_KINDS, RESOURCE_TYPES, STATUSES
 from sidcontent.content.schemas import SLUG_RE, TAG_RE, LocaleTag, Text
 
@@ -75,6 +76,8 @@ class ReadArgs(Schema):
             "description": "Preferred locale (BCP 47). Overrides Accept-Language. "
             "Falls back fr-BE -> fr -> the campaign's default locale.",
             "example": "fr-BE",
+            "maxLength": 35,
+            "pattern": TAG_PATTERN,
         }
     )
 
@@ -87,7 +90,11 @@ class ListArgs(ReadArgs):
     )
     cursor = fields.String(
         validate=validate.Length(min=1, max=512),
-        metadata={"description": "Opaque cursor from a previous page's meta.next_cursor."},
+        metadata={
+            "description": "Opaque cursor from a previous page's meta.next_cursor, "
+            "used with the same filters. Any other value is a 400.",
+            "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+        },
     )
     q = Text(
         validate=validate.Length(min=1, max=MAX_Q),

@@ -26,7 +26,7 @@ class Resources(MethodView):
         return list_response(args, queries.list_resources, representation.resource, ResourceSchema)
 
 
-@blp.route("/<int:resource_id>")
+@blp.route("/<int(min=1, max=2147483647):resource_id>")
 class ResourceItem(MethodView):
     @blp.arguments(DetailArgs, location="query", as_kwargs=False)
     @blp.response(200, item_envelope(ResourceSchema))

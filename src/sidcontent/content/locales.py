@@ -8,11 +8,22 @@ and is told which locale it is in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 
 import langcodes
 
 MAX_TAG_LENGTH = 35  # RFC 5646 section 4.4.1 suggests 35 as a practical limit
+
+# The "langtag" production of RFC 5646 (language, script, region, variants,
+# extensions), without private-use-only and grandfathered tags, which no
+# campaign translation uses. Published in the OpenAPI document as-is.
+TAG_PATTERN = (
+    r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"(-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+    r"(-[0-9A-WY-Za-wy-z](-[A-Za-z0-9]{2,8})+)*$"
+)
+_TAG_RE = re.compile(TAG_PATTERN)
 
 
 class LocaleError(ValueError):
@@ -25,15 +36,27 @@ def normalize(tag: str) -> str:
         raise LocaleError("a language tag is required")
     if len(tag) > MAX_TAG_LENGTH:
         raise LocaleError(f"a language tag has at most {MAX_TAG_LENGTH} characters")
-    if not tag.isascii() or "_" in tag:
-        raise LocaleError(f"{tag!r} is not a BCP 47 language tag (use hyphens, e.g. fr-BE)")
+    if not _TAG_RE.match(tag):
+        raise LocaleError(f"{tag!r} is not a BCP 47 language tag (e.g. fr or fr-BE)")
     try:
-        valid = langcodes.tag_is_valid(tag)
-    except Exception:  # langcodes raises on some malformed input
-        valid = False
-    if not valid or tag.lower().startswith(("x-", "i-")) or tag.lower() == "und":
-        raise LocaleError(f"{tag!r} is not a BCP 47 language tag")
-    return str(langcodes.standardize_tag(tag))
+        return str(langcodes.standardize_tag(tag))
+    except (ValueError, LookupError):
+        # Syntactically fine but unknown to langcodes' registry copy: keep
+        # the tag, with the case conventions of RFC 5646 section 2.1.1.
+        return _conventional_case(tag)
+
+
+def _conventional_case(tag: str) -> str:
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        elif len(part) == 2 and part.isalpha():
+            out.append(part.upper())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
 
 
 def is_valid(tag: str) -> bool:

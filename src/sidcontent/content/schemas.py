@@ -82,7 +82,10 @@ class LocaleTag(fields.String):
     """A BCP 47 language tag, stored in its canonical form."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("metadata", {"example": "fr-BE", "maxLength": 35})
+        kwargs.setdefault(
+            "metadata",
+            {"example": "fr-BE", "maxLength": 35, "pattern": locales.TAG_PATTERN},
+        )
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
