@@ -39,6 +39,7 @@ openapi: install
 
 bench: install
 	$(BIN)/python bench/read_api.py
+	$(BIN)/python bench/poster.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .ruff_cache

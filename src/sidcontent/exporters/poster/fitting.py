@@ -27,19 +27,24 @@ def block_height(lines: int, face: Face, size: float, leading: float) -> float:
 def wrap(text: str, face: Face, size: float, max_width: float) -> list[str] | None:
     """Greedy wrap at spaces; ``None`` when one word alone is wider than the box
     (words are never cut: a poster that splits a word mid-way reads as a mistake)."""
+    space = width(" ", face, size)
     lines: list[str] = []
-    line = ""
+    line: list[str] = []
+    line_width = 0.0
     for word in text.split(" "):
-        if width(word, face, size) > max_width:
+        word_width = width(word, face, size)
+        if word_width > max_width:
             return None
-        trial = f"{line} {word}" if line else word
-        if line and width(trial, face, size) > max_width:
-            lines.append(line)
-            line = word
+        if line and line_width + space + word_width > max_width:
+            lines.append(" ".join(line))
+            line, line_width = [word], word_width
+        elif line:
+            line.append(word)
+            line_width += space + word_width
         else:
-            line = trial
+            line, line_width = [word], word_width
     if line:
-        lines.append(line)
+        lines.append(" ".join(line))
     return lines
 
 

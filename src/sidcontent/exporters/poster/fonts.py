@@ -71,7 +71,14 @@ def coverage() -> frozenset[int]:
 
 
 def width(text: str, face: Face, size: float) -> float:
-    return pdfmetrics.stringWidth(text, face.name, size)
+    """Advance width in points. reportlab does not kern, so widths add up exactly:
+    fitting measures each word once (cached) and sums."""
+    return _width_per_point(text, face.name) * size
+
+
+@functools.lru_cache(maxsize=65536)
+def _width_per_point(text: str, font_name: str) -> float:
+    return pdfmetrics.stringWidth(text, font_name, 1.0)
 
 
 @dataclass(frozen=True)

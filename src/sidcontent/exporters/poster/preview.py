@@ -23,7 +23,7 @@ def render_png(pdf: bytes, g: Geometry, width_px: int) -> bytes:
         bitmap = page.render(scale=scale, crop=crop)
         image = bitmap.to_pil()
         out = io.BytesIO()
-        image.save(out, format="PNG", optimize=False, compress_level=6)
+        image.save(out, format="PNG", optimize=False, compress_level=3)
         return out.getvalue()
     finally:
         document.close()
