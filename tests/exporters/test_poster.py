@@ -160,6 +160,7 @@ def test_a3_with_bleed_for_a_print_shop(seed_bundle, export_poster, read_poster)
         assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), font
         assert "+" in font["base"], font  # a subset tag: only the glyphs used travel
         assert "Helvetica" not in font["base"]
+    assert b"/Helvetica" not in artifact.content  # reportlab's unembedded default, nowhere
 
     # Metadata a print shop and a library catalogue read.
     meta = poster.reader.metadata
