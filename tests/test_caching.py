@@ -115,3 +115,24 @@ def test_cors_preflight_with_token_only_for_configured_origins(fresh_app):
         "/api/v1/messages/1", headers={"Origin": "https://evil.example", **preflight}
     )
     assert "Access-Control-Allow-Origin" not in stranger.headers
+
+
+def test_cached_answers_never_cross_languages(client):
+    url = "/api/v1/campaigns/sid-2017"
+    for _ in range(2):  # the second round is answered from the cache
+        de = client.get(url, headers={"Accept-Language": "de"}).get_json()["data"]
+        fr = client.get(url, headers={"Accept-Language": "fr"}).get_json()["data"]
+        plain = client.get(url).get_json()["data"]
+        assert (de["locale"], fr["locale"], plain["locale"]) == ("de", "fr", "en")
+
+
+def test_errors_are_never_cached(client):
+    for _ in range(3):
+        assert client.get("/api/v1/messages?limit=1&limit=2").status_code == 400
+        assert client.get("/api/v1/messages/2147483647").status_code == 404
+
+
+def test_equivalent_queries_share_one_rendering(client):
+    one = client.get("/api/v1/messages?limit=3&kind=tip")
+    other = client.get("/api/v1/messages?kind=tip&limit=3")
+    assert one.headers["ETag"] == other.headers["ETag"]

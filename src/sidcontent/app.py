@@ -6,7 +6,8 @@ import logging
 import os
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
+from flask.sessions import SessionInterface
 
 from sidcontent import config
 from sidcontent.api import context, errors
@@ -36,6 +37,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.instance_secret(app.instance_path)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # An API with bearer tokens has no use for cookie sessions; skipping
+    # them saves work on every request.
+    app.session_interface = _NoSessions()
 
     database = Database(app.config["DATABASE_URL"])
     app.extensions["sidcontent.db"] = database
@@ -51,6 +55,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.debug:
         logging.getLogger("sidcontent").setLevel(logging.INFO)
     return app
+
+
+class _NoSessions(SessionInterface):
+    def open_session(self, app: Flask, request: Request) -> None:
+        return None
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        return None
 
 
 def _unhandled(exc: Exception) -> Response:

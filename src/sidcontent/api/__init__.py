@@ -11,7 +11,7 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from sidcontent import __version__
-from sidcontent.api import errors
+from sidcontent.api import caching, errors
 
 API_PREFIX = "/api/v1"
 
@@ -66,5 +66,6 @@ def init_app(app: Flask) -> Api:
     for module in (campaigns, themes, messages, resources):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
     meta.init_app(app, api)
+    app.before_request(caching.serve_from_cache)
     app.extensions["sidcontent.api"] = api
     return api

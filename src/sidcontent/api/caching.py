@@ -66,8 +66,11 @@ class ResponseCache:
             self._entries.move_to_end(key)
             return entry
 
-    def put(self, key: Hashable, entry: Entry) -> None:
-        if self.size <= 0:
+    def contains(self, key: Hashable) -> bool:
+        return key in self._entries
+
+    def put(self, key: Hashable | None, entry: Entry) -> None:
+        if self.size <= 0 or key is None:
             return
         with self._lock:
             self._entries[key] = entry
@@ -89,13 +92,14 @@ def respond(
 ) -> Response:
     """Answer a GET from the cache or ``build``, honouring conditional headers."""
     cache: ResponseCache = current_app.extensions["sidcontent.response_cache"]
-    session = context.session()
     now = utcnow()
     # Read the generation before building: a write that lands meanwhile
     # leaves this entry tagged with the older generation, so it is rebuilt.
-    generation = queries.generation(session)
+    # A hit costs this one primary-key read and no ORM session.
+    generation = context.database().generation()
     entry = cache.get(key, generation, now)
     if entry is None:
+        session = context.session()
         rendered = build(session, now)
         body = orjson.dumps(rendered.payload)
         entry = Entry(
@@ -107,7 +111,43 @@ def respond(
             headers=rendered.headers,
         )
         cache.put(key, entry)
+        if not private:
+            cache.put(_request_key(), entry)
     return _conditional(entry, private)
+
+
+def _request_key() -> Hashable | None:
+    """The request as it arrived, for the fast path below; None if it has a token."""
+    if "Authorization" in request.headers:
+        return None
+    return (
+        "request",
+        request.path,
+        request.query_string,
+        request.headers.get("Accept-Language", ""),
+    )
+
+
+def serve_from_cache() -> Response | None:
+    """Answer an anonymous GET that was answered before, before any parsing.
+
+    The same path, query string and Accept-Language always lead to the same
+    normalised request, so the rendered entry can be found by the raw
+    request. Only successful renders are stored; everything else (a first
+    request, errors, a changed generation) falls through to the view.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return None
+    key = _request_key()
+    if key is None:
+        return None
+    cache: ResponseCache = current_app.extensions["sidcontent.response_cache"]
+    if not cache.contains(key):
+        return None
+    entry = cache.get(key, context.database().generation(), utcnow())
+    if entry is None:
+        return None
+    return _conditional(entry, private=False)
 
 
 def _conditional(entry: Entry, private: bool) -> Response:

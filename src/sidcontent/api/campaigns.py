@@ -31,7 +31,7 @@ blp = Blueprint("campaigns", __name__, url_prefix="/campaigns", description="Cam
 
 @blp.route("")
 class Campaigns(MethodView):
-    @blp.arguments(CampaignListArgs, location="query", as_kwargs=False)
+    @blp.arguments(CampaignListArgs(), location="query", as_kwargs=False)
     @blp.response(200, list_envelope(CampaignSchema))
     @blp.problems(400)
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
@@ -48,7 +48,7 @@ def _fetch_campaign(slug: str):  # type: ignore[no-untyped-def]
 
 @blp.route("/<slug>")
 class CampaignItem(MethodView):
-    @blp.arguments(DetailArgs, location="query", as_kwargs=False)
+    @blp.arguments(DetailArgs(), location="query", as_kwargs=False)
     @blp.response(200, item_envelope(CampaignSchema))
     @blp.problems(400, 404)
     def get(self, args: dict[str, Any], slug: str) -> ResponseReturnValue:
@@ -75,15 +75,15 @@ def bundle_payload(rows: queries.BundleRows, requested: Sequence[str]) -> dict[s
 
 @blp.route("/<slug>/bundle")
 class CampaignBundle(MethodView):
-    @blp.arguments(DetailArgs, location="query", as_kwargs=False)
+    @blp.arguments(DetailArgs(), location="query", as_kwargs=False)
     @blp.response(200, item_envelope(BundleSchema))
     @blp.problems(400, 404)
     def get(self, args: dict[str, Any], slug: str) -> ResponseReturnValue:
         """A campaign with its theme, messages and resources, in one call."""
         requested = requested_locales(args.get("locale"))
-        dumper = BundleSchema()
 
         def build(session: Session, now: datetime) -> caching.Rendered:
+            dumper = BundleSchema()
             rows = queries.get_bundle(session, slug, now) if SLUG_RE.match(slug) else None
             if rows is None:
                 raise ApiError(404, f"No campaign with slug {slug[:80]!r}.")

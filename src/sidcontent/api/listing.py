@@ -77,9 +77,9 @@ def list_response(
         after = position.get("id")
         if not isinstance(after, int) or isinstance(after, bool) or after < 0:
             raise ApiError(400, "The cursor is malformed.", errors={"cursor": ["Malformed."]})
-    dumper = schema(many=True)
 
     def build(session: Session, now: datetime) -> caching.Rendered:
+        dumper = schema(many=True)  # built on a miss only: a schema costs ~0.5 ms
         page = query(session, filters, after, limit, now, preview)
         items = [represent(row, requested) for row in page.items]
         next_cursor = None
@@ -105,9 +105,9 @@ def detail_response(
     preview: bool = False,
 ) -> ResponseReturnValue:
     requested = requested_locales(args.get("locale"))
-    dumper = schema()
 
     def build(session: Session, now: datetime) -> caching.Rendered:
+        dumper = schema()
         row = fetch(session, now)
         if row is None:
             raise ApiError(404, not_found)

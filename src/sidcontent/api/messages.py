@@ -18,7 +18,7 @@ blp = Blueprint("messages", __name__, url_prefix="/messages", description="Campa
 
 @blp.route("")
 class Messages(MethodView):
-    @blp.arguments(MessageListArgs, location="query", as_kwargs=False)
+    @blp.arguments(MessageListArgs(), location="query", as_kwargs=False)
     @blp.response(200, list_envelope(MessageSchema))
     @blp.problems(400)
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
@@ -28,7 +28,7 @@ class Messages(MethodView):
 
 @blp.route("/<int(min=1, max=2147483647):message_id>")
 class MessageItem(MethodView):
-    @blp.arguments(DetailArgs, location="query", as_kwargs=False)
+    @blp.arguments(DetailArgs(), location="query", as_kwargs=False)
     @blp.response(200, item_envelope(MessageSchema))
     @blp.problems(400, 404)
     def get(self, args: dict[str, Any], message_id: int) -> ResponseReturnValue:

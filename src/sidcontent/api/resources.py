@@ -18,7 +18,7 @@ blp = Blueprint("resources", __name__, url_prefix="/resources", description="Cam
 
 @blp.route("")
 class Resources(MethodView):
-    @blp.arguments(ResourceListArgs, location="query", as_kwargs=False)
+    @blp.arguments(ResourceListArgs(), location="query", as_kwargs=False)
     @blp.response(200, list_envelope(ResourceSchema))
     @blp.problems(400)
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
@@ -28,7 +28,7 @@ class Resources(MethodView):
 
 @blp.route("/<int(min=1, max=2147483647):resource_id>")
 class ResourceItem(MethodView):
-    @blp.arguments(DetailArgs, location="query", as_kwargs=False)
+    @blp.arguments(DetailArgs(), location="query", as_kwargs=False)
     @blp.response(200, item_envelope(ResourceSchema))
     @blp.problems(400, 404)
     def get(self, args: dict[str, Any], resource_id: int) -> ResponseReturnValue:

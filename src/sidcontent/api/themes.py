@@ -18,7 +18,7 @@ blp = Blueprint("themes", __name__, url_prefix="/themes", description="Themes an
 
 @blp.route("")
 class Themes(MethodView):
-    @blp.arguments(ThemeListArgs, location="query", as_kwargs=False)
+    @blp.arguments(ThemeListArgs(), location="query", as_kwargs=False)
     @blp.response(200, list_envelope(ThemeSchema))
     @blp.problems(400)
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
@@ -28,7 +28,7 @@ class Themes(MethodView):
 
 @blp.route("/<slug>")
 class ThemeItem(MethodView):
-    @blp.arguments(DetailArgs, location="query", as_kwargs=False)
+    @blp.arguments(DetailArgs(), location="query", as_kwargs=False)
     @blp.response(200, item_envelope(ThemeSchema))
     @blp.problems(400, 404)
     def get(self, args: dict[str, Any], slug: str) -> ResponseReturnValue:

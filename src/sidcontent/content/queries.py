@@ -44,6 +44,29 @@ class Page(Generic[T]):
     has_more: bool
 
 
+# What each read needs loaded with the rows, so representing a page costs a
+# fixed number of queries (one per relationship), not one per row.
+_LOADS: dict[Any, tuple[Any, ...]] = {
+    Theme: (selectinload(Theme.translations),),
+    Campaign: (selectinload(Campaign.translations), joinedload(Campaign.theme)),
+    Message: (
+        selectinload(Message.translations),
+        selectinload(Message.tag_rows),
+        joinedload(Message.campaign),
+    ),
+    Resource: (
+        selectinload(Resource.translations),
+        selectinload(Resource.tag_rows),
+        selectinload(Resource.audience_rows),
+        joinedload(Resource.campaign),
+    ),
+}
+
+
+def _select(model: Any) -> Select[Any]:
+    return select(model).options(*_LOADS[model])
+
+
 def visible(model: Any, now: datetime) -> ColumnElement[bool]:
     return or_(
         model.status == Status.published.value,
@@ -99,8 +122,7 @@ def list_themes(
     now: datetime,
     preview: bool = False,
 ) -> Page[Theme]:
-    stmt = select(Theme).options(selectinload(Theme.translations))
-    stmt = _common(stmt, Theme, filters, now, preview)
+    stmt = _common(_select(Theme), Theme, filters, now, preview)
     if filters.get("q"):
         stmt = stmt.where(
             _text_match(
@@ -122,8 +144,7 @@ def list_campaigns(
     now: datetime,
     preview: bool = False,
 ) -> Page[Campaign]:
-    stmt = select(Campaign).options(selectinload(Campaign.translations), joinedload(Campaign.theme))
-    stmt = _common(stmt, Campaign, filters, now, preview)
+    stmt = _common(_select(Campaign), Campaign, filters, now, preview)
     if filters.get("theme"):
         stmt = stmt.where(Campaign.id.in_(_theme_campaign_ids(filters["theme"])))
     if filters.get("year") is not None:
@@ -166,12 +187,7 @@ def list_messages(
     now: datetime,
     preview: bool = False,
 ) -> Page[Message]:
-    stmt = select(Message).options(
-        selectinload(Message.translations),
-        selectinload(Message.tag_rows),
-        joinedload(Message.campaign),
-    )
-    stmt = _common(stmt, Message, filters, now, preview)
+    stmt = _common(_select(Message), Message, filters, now, preview)
     stmt = _campaign_scope(stmt, Message, filters, now, preview)
     if filters.get("audience"):
         stmt = stmt.where(Message.audience == filters["audience"])
@@ -202,13 +218,7 @@ def list_resources(
     now: datetime,
     preview: bool = False,
 ) -> Page[Resource]:
-    stmt = select(Resource).options(
-        selectinload(Resource.translations),
-        selectinload(Resource.tag_rows),
-        selectinload(Resource.audience_rows),
-        joinedload(Resource.campaign),
-    )
-    stmt = _common(stmt, Resource, filters, now, preview)
+    stmt = _common(_select(Resource), Resource, filters, now, preview)
     stmt = _campaign_scope(stmt, Resource, filters, now, preview)
     if filters.get("type"):
         stmt = stmt.where(Resource.type == filters["type"])
@@ -240,7 +250,7 @@ def list_resources(
 
 
 def get_theme(session: Session, slug: str, now: datetime, preview: bool = False) -> Theme | None:
-    stmt = select(Theme).options(selectinload(Theme.translations)).where(Theme.slug == slug)
+    stmt = _select(Theme).where(Theme.slug == slug)
     if not preview:
         stmt = stmt.where(visible(Theme, now))
     return session.scalars(stmt).first()
@@ -249,26 +259,14 @@ def get_theme(session: Session, slug: str, now: datetime, preview: bool = False)
 def get_campaign(
     session: Session, slug: str, now: datetime, preview: bool = False
 ) -> Campaign | None:
-    stmt = (
-        select(Campaign)
-        .options(selectinload(Campaign.translations), joinedload(Campaign.theme))
-        .where(Campaign.slug == slug)
-    )
+    stmt = _select(Campaign).where(Campaign.slug == slug)
     if not preview:
         stmt = stmt.where(visible(Campaign, now))
     return session.scalars(stmt).first()
 
 
 def get_message(session: Session, id: int, now: datetime, preview: bool = False) -> Message | None:
-    stmt = (
-        select(Message)
-        .options(
-            selectinload(Message.translations),
-            selectinload(Message.tag_rows),
-            joinedload(Message.campaign),
-        )
-        .where(Message.id == id)
-    )
+    stmt = _select(Message).where(Message.id == id)
     stmt = _campaign_scope(stmt, Message, {}, now, preview)
     if not preview:
         stmt = stmt.where(visible(Message, now))
@@ -278,16 +276,7 @@ def get_message(session: Session, id: int, now: datetime, preview: bool = False)
 def get_resource(
     session: Session, id: int, now: datetime, preview: bool = False
 ) -> Resource | None:
-    stmt = (
-        select(Resource)
-        .options(
-            selectinload(Resource.translations),
-            selectinload(Resource.tag_rows),
-            selectinload(Resource.audience_rows),
-            joinedload(Resource.campaign),
-        )
-        .where(Resource.id == id)
-    )
+    stmt = _select(Resource).where(Resource.id == id)
     stmt = _campaign_scope(stmt, Resource, {}, now, preview)
     if not preview:
         stmt = stmt.where(visible(Resource, now))
