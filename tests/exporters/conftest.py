@@ -84,6 +84,22 @@ class Poster:
         finally:
             document.close()
 
+    def overlapping_chars(self, share: float = 0.3) -> list[tuple[str, str]]:
+        """Pairs of characters whose ink boxes overlap by more than ``share`` of the
+        smaller one: text that ran into other text. Neighbouring letters touch at most."""
+        chars = sorted(self.char_boxes(), key=lambda c: c[1][0])
+        out = []
+        for i, (a, (al, ab, ar, at)) in enumerate(chars):
+            for b, (bl, bb, br, bt) in chars[i + 1 :]:
+                if bl >= ar:
+                    break
+                w = min(ar, br) - max(al, bl)
+                h = min(at, bt) - max(ab, bb)
+                smaller = min((ar - al) * (at - ab), (br - bl) * (bt - bb))
+                if w > 0 and h > 0 and w * h > share * smaller:
+                    out.append((a, b))
+        return out
+
     def render(self, scale: float = 1.0) -> Any:
         document = pypdfium2.PdfDocument(self.pdf)
         try:

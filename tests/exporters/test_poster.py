@@ -74,6 +74,7 @@ def test_every_size_orientation_and_bleed_prints(
         if left < tx0 + SAFE or right > tx1 - SAFE or bottom < ty0 + SAFE or top > ty1 - SAFE
     ]
     assert outside == []
+    assert poster.overlapping_chars() == []
 
     # The headline is there, as text a screen reader or a search can find.
     assert HEADLINE_FR in poster.text()
@@ -100,7 +101,11 @@ def test_qr_code_decodes_to_the_exact_tracked_url(seed_bundle, export_poster, re
     # A dark theme: the code must still be dark on light, with its own light quiet zone.
     bundle = seed_bundle()
     dark = Palette("#0B1D3A", "#12A3A3", "#F28C28", "#14213D", "#F5F5F5")
-    artifact = export_poster(replace(bundle, theme=replace(bundle.theme, palette=dark)))
+    partner = "Fédération nationale des associations de parents d'élèves de l'école publique"
+    assert len(partner) <= 80
+    artifact = export_poster(
+        replace(bundle, theme=replace(bundle.theme, palette=dark)), partner=partner
+    )
     poster = read_poster(artifact.content)
     scale = 3.0
     codes = poster.qr_codes(scale=scale)
@@ -128,6 +133,16 @@ def test_qr_code_decodes_to_the_exact_tracked_url(seed_bundle, export_poster, re
     ]
     assert len(ring) > 4 * modules * 4 * module_px**2 * 0.8
     assert min(ring) > 200
+
+    # No text runs into the code or its quiet zone.
+    q0, q1 = (x0 - quiet) / scale, (x1 + quiet) / scale
+    page_height = image.height / scale
+    top, bottom = page_height - (y0 - quiet) / scale, page_height - (y1 + quiet) / scale
+    assert [
+        ch
+        for ch, (left, low, right, high) in poster.char_boxes()
+        if left < q1 and right > q0 and low < top and high > bottom
+    ] == []
 
 
 def test_qr_keeps_partner_tracking_and_forces_print_medium(seed_bundle, export_poster, read_poster):

@@ -52,6 +52,7 @@ def test_500_character_headline_is_fitted_where_it_can_be_and_refused_where_not(
         poster = read_poster(export_poster(bundle, **options).content)
         assert headline in poster.text()
         assert _inside_safe_area(poster)
+        assert poster.overlapping_chars() == []
 
     # Landscape has not (type scales with the sheet, so no size has): refused, naming
     # the field, never overflowing.
