@@ -232,17 +232,33 @@ def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
     if options.partner:
         text = labels.label(locale, "supported_by", partner=options.partner)
         footer.append(("partner", text, face["semibold"], 2.2 * u, ink, "partner"))
-    top = column.y1
-    for role, text, f, size, color, field_name in footer:
-        box = Box(column.x0, column.y0, column.x1, top)
+    # Stacked from the bottom up, so the lines sit level with the QR code's foot.
+    bottom = column.y0
+    for role, text, f, size, color, field_name in reversed(footer):
+        room = Box(column.x0, bottom, column.x1, column.y1)
         text = b.clean(text, field_name)
-        if role == "link" and fit(text, f, box.width, box.height, size, 1.2 * u) is None:
+        if role == "link" and fit(text, f, room.width, room.height, size, 1.2 * u) is None:
             text = text.split("/")[0]  # a long path is one unbreakable word: show the host
-        block = b.place(role, text, f, box, size, 1.2 * u, color, field_name=field_name)
-        top -= block.height + 1.2 * u
+        fitted = fit(text, f, room.width, room.height, size, 1.2 * u)
+        height = fitted.height(f) if fitted else room.height
+        block = b.place(
+            role,
+            text,
+            f,
+            Box(room.x0, bottom, room.x1, bottom + height),
+            size,
+            1.2 * u,
+            color,
+            field_name=field_name,
+        )
+        bottom = block.top + 1.2 * u
 
-    # The middle: the message's body and call to action, or the numbered tips.
-    middle = Box(s.x0, qr_box.y1 + 3 * u, s.x1, band_bottom - stripe - 3.5 * u)
+    # The middle: the message's body and call to action, or the numbered tips. In
+    # landscape it keeps to the left of the QR code, so lines stay a readable length.
+    if options.orientation == "landscape":
+        middle = Box(s.x0, bottom + 1.8 * u, column.x1, band_bottom - stripe - 3.5 * u)
+    else:
+        middle = Box(s.x0, qr_box.y1 + 3 * u, s.x1, band_bottom - stripe - 3.5 * u)
     if options.layout == "tips":
         _place_tips(b, chosen, middle, face, ink, strong, palette.accent)
     else:
