@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
-from sidcontent.exporting import ExportContext, ExportError, Palette
+from sidcontent.exporting import ContentBundle, ExportContext, ExportError, Palette
 from sidcontent.plugins import PluginHost
 
 MM = 72 / 25.4
@@ -206,3 +207,40 @@ def test_the_options_schema_refuses_bad_values():
     ):
         with pytest.raises(ValidationError):
             schema.load(bad)
+
+
+def test_a_locale_whose_glyphs_are_missing_gets_a_clear_error(fresh_app, tmp_path, export_poster):
+    """The issue's other 'done when': the same request in Japanese is refused, by name."""
+    import json
+
+    from sidcontent.content import fixtures
+
+    seed = Path(__file__).resolve().parents[2] / "fixtures"
+    campaign = next(
+        c for c in json.loads((seed / "campaigns.json").read_text()) if c["slug"] == "sid-2017"
+    )
+    message = next(m for m in json.loads((seed / "messages.json").read_text()) if m["id"] == 1)
+    campaign["translations"]["ja"] = {
+        "name": "セーファーインターネットデー 2017",
+        "tagline": "変化を起こそう",
+        "description": "より良いインターネットのために。",
+    }
+    message["translations"]["ja"] = {
+        "headline": "変化を起こそう：より良いインターネットのために",
+        "body": "小さな行動が大きな変化になります。",
+        "call_to_action": "参加しよう",
+    }
+    extra = tmp_path / "ja"
+    extra.mkdir()
+    (extra / "campaigns.json").write_text(json.dumps([campaign], ensure_ascii=False))
+    (extra / "messages.json").write_text(json.dumps([message], ensure_ascii=False))
+    with fresh_app.extensions["sidcontent.db"].session() as session:
+        fixtures.load(session, extra)
+
+    response = fresh_app.test_client().get("/api/v1/campaigns/sid-2017/bundle?locale=ja")
+    bundle = ContentBundle.from_api(response.get_json()["data"])
+    assert bundle.campaign.locale == "ja"
+    error = _refused(export_poster, bundle, size="A3", bleed=True)
+    assert error.field == "campaign.name"
+    assert "U+30BB" in error.message  # セ, the first character the font lacks
+    assert "cannot draw" in error.message
