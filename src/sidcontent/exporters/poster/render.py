@@ -37,8 +37,9 @@ def render_pdf(plan: Plan) -> bytes:
         trimBox=g.trim.as_tuple(),
         bleedBox=g.bleed.as_tuple(),
         lang=plan.metadata.language,
-        # Same content, same bytes: the artifact cache and tests can compare outputs.
-        invariant=True,
+        # Not invariant: reportlab's reproducible mode stamps every file 2000-01-01, and a
+        # print shop reads the creation date.
+        invariant=False,
         pageCompression=1,
     )
     meta = plan.metadata
