@@ -87,8 +87,7 @@ class Prepared:
     removed: tuple[str, ...]  # control or format characters that were dropped
 
 
-def prepare(text: str, field: str) -> Prepared:
-    """Normalise ``text`` for print, or raise :class:`ExportError` naming ``field``."""
+def _normalise(text: str) -> tuple[str, list[str]]:
     text = unicodedata.normalize("NFC", text)
     kept, removed = [], []
     for ch in text:
@@ -100,7 +99,17 @@ def prepare(text: str, field: str) -> Prepared:
             removed.append(ch)  # NUL, zero-width and bidi override characters print nothing
         else:
             kept.append(ch)
-    cleaned = _SPACES.sub(" ", "".join(kept)).strip()
+    return _SPACES.sub(" ", "".join(kept)).strip(), removed
+
+
+def printable(text: str) -> str:
+    """``text`` without invisible control characters, for metadata (which needs no glyphs)."""
+    return _normalise(text)[0]
+
+
+def prepare(text: str, field: str) -> Prepared:
+    """Normalise ``text`` for print, or raise :class:`ExportError` naming ``field``."""
+    cleaned, removed = _normalise(text)
     rtl = [ch for ch in cleaned if unicodedata.bidirectional(ch) in ("R", "AL")]
     if rtl:
         raise ExportError(

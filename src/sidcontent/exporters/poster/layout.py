@@ -131,6 +131,15 @@ class _Builder:
         return block
 
 
+@dataclass(frozen=True)
+class _Style:
+    face: dict[str, Face]
+    on_band: str  # text on the primary colour
+    ink: str  # text on the background
+    strong: str  # emphasis on the background
+    accent: str
+
+
 def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
     g = geometry(options.size, options.orientation, options.bleed, options.crop_marks)
     b = _Builder(g)
@@ -140,11 +149,15 @@ def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
             raise ExportError(
                 f"theme colour {name} must be #RRGGBB, not {value!r}", field=f"theme.palette.{name}"
             )
-    face = fonts.faces()
-    u, s, t = g.unit, g.safe, g.trim
-    on_band = _readable(palette.primary, ("#FFFFFF", palette.text, "#000000"))
     ink = _readable(palette.background, (palette.text, "#000000", "#FFFFFF"))
-    strong = palette.primary if _contrast(palette.primary, palette.background) >= 3 else ink
+    style = _Style(
+        face=fonts.faces(),
+        on_band=_readable(palette.primary, ("#FFFFFF", palette.text, "#000000")),
+        ink=ink,
+        strong=palette.primary if _contrast(palette.primary, palette.background) >= 3 else ink,
+        accent=palette.accent,
+    )
+    u, s, t = g.unit, g.safe, g.trim
 
     if options.layout == "tips":
         chosen = _tips(bundle, options, _tips_title(bundle))
@@ -160,9 +173,51 @@ def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
         Fill(Box(g.bleed.x0, band_bottom - stripe, g.bleed.x1, band_bottom), palette.accent),
     ]
 
-    # The band: campaign name and day, then the headline (or the tips' title).
+    headline, language = _place_band(b, bundle, options, chosen, style, band_bottom)
+    code, qr_box, footer_top = _place_footer(b, bundle, options, chosen, style)
+
+    # The middle: the message's body and call to action, or the numbered tips. In
+    # landscape it keeps to the left of the QR code, so lines stay a readable length.
+    if options.orientation == "landscape":
+        middle = Box(s.x0, footer_top + 3 * u, qr_box.x0 - 3 * u, band_bottom - stripe - 3.5 * u)
+    else:
+        middle = Box(s.x0, qr_box.y1 + 3 * u, s.x1, band_bottom - stripe - 3.5 * u)
+    if options.layout == "tips":
+        _place_tips(b, chosen, middle, style)
+    else:
+        _place_message(b, chosen[0], middle, style)
+
     campaign = bundle.campaign
-    locale = campaign.locale
+    subject = campaign.tagline or (bundle.theme.description if bundle.theme else "") or ""
+    return Plan(
+        geometry=g,
+        fills=tuple(b.fills),
+        texts=tuple(b.texts),
+        qr=QRPlacement(code, qr_box),
+        metadata=Metadata(
+            # Metadata needs no glyphs: any text may go there, only invisible characters go.
+            title=fonts.printable(f"{' '.join(headline.lines)} — {campaign.name}"),
+            subject=fonts.printable(subject),
+            author=fonts.printable(options.partner or campaign.name),
+            keywords=" ".join(_hashtags(bundle, chosen)),
+            language=language,
+        ),
+        warnings=tuple(b.warnings),
+    )
+
+
+def _place_band(
+    b: _Builder,
+    bundle: ContentBundle,
+    options: PosterOptions,
+    chosen: tuple[Message, ...],
+    style: _Style,
+    band_bottom: float,
+) -> tuple[TextBlock, str]:
+    """Campaign name and day, then the headline (or the tips' title) at the largest size
+    that fits what is left of the band. Returns the headline and the poster's language."""
+    u, s, face = b.g.unit, b.g.safe, style.face
+    campaign = bundle.campaign
     name = b.place(
         "campaign",
         b.clean(campaign.name, "campaign.name"),
@@ -170,71 +225,86 @@ def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
         Box(s.x0, band_bottom, s.x1, s.y1),
         2.8 * u,
         1.6 * u,
-        on_band,
+        style.on_band,
         max_lines=2,
         field_name="campaign.name",
     )
     day = b.place(
         "date",
-        b.clean(labels.long_date(campaign.day, locale), "campaign.day"),
+        b.clean(labels.long_date(campaign.day, campaign.locale), "campaign.day"),
         face["regular"],
         Box(s.x0, band_bottom, s.x1, name.top - name.height - 0.8 * u),
         2.4 * u,
         1.4 * u,
-        on_band,
+        style.on_band,
         max_lines=1,
     )
-    title_box = Box(s.x0, band_bottom + 3 * u, s.x1, day.top - day.height - 3 * u)
+    box = Box(s.x0, band_bottom + 3 * u, s.x1, day.top - day.height - 3 * u)
     if options.layout == "tips":
-        title_text = _tips_title(bundle)
-        title_field = "campaign.tagline" if campaign.tagline else "campaign.name"
-        headline = b.place(
+        if campaign.tagline:
+            field_name = "campaign.tagline"
+        else:
+            field_name = "theme.name" if bundle.theme else "campaign.name"
+        title = b.clean(_tips_title(bundle), field_name)
+        block = b.place(
             "headline",
-            b.clean(title_text, title_field),
+            title,
             face["black"],
-            title_box,
+            box,
             8 * u,
             3.2 * u,
-            on_band,
+            style.on_band,
             leading=1.05,
-            field_name=title_field,
+            field_name=field_name,
         )
-        language = locale
-    else:
-        message = chosen[0]
-        headline = b.place(
-            "headline",
-            b.clean(message.headline, "headline"),
-            face["black"],
-            title_box,
-            13 * u,
-            4.5 * u,
-            on_band,
-            leading=1.02,
-            field_name="headline",
-        )
-        language = message.locale
+        return block, campaign.locale
+    message = chosen[0]
+    block = b.place(
+        "headline",
+        b.clean(message.headline, "headline"),
+        face["black"],
+        box,
+        13 * u,
+        4.5 * u,
+        style.on_band,
+        leading=1.02,
+        field_name="headline",
+    )
+    return block, message.locale
 
-    # The footer: QR code at the right, hashtags, link and partner at its left.
-    url = qr.tracked_url(_qr_target(bundle, options, chosen), campaign.slug)
+
+def _place_footer(
+    b: _Builder,
+    bundle: ContentBundle,
+    options: PosterOptions,
+    chosen: tuple[Message, ...],
+    style: _Style,
+) -> tuple[qr.QRCode, Box, float]:
+    """The QR code at the bottom right; a prompt to scan, the link to type, hashtags and
+    the partner at its left. Returns the code, its square and the top of the text."""
+    u, s, face = b.g.unit, b.g.safe, style.face
+    locale = bundle.campaign.locale
+    url = qr.tracked_url(_qr_target(bundle, options, chosen), bundle.campaign.slug)
     code = qr.make(url)
     symbol = code.modules - 2 * qr.QUIET_ZONE
     side = max(20 * u, MIN_QR_SYMBOL * code.modules / symbol)
     qr_box = Box(s.x1 - side, s.y0, s.x1, s.y0 + side)
     column = Box(s.x0, s.y0, qr_box.x0 - 3 * u, qr_box.y1)
-    hashtags = " ".join(f"#{h.lstrip('#')}" for h in (chosen[0].hashtags or campaign.hashtags))
-    footer = [
-        ("scan", labels.label(locale, "scan"), face["semibold"], 2.2 * u, strong, "label"),
-        ("link", _display_url(url), face["regular"], 2.0 * u, ink, "url"),
+
+    lines = [
+        ("scan", labels.label(locale, "scan"), face["semibold"], 2.2 * u, style.strong, "label"),
+        ("link", _display_url(url), face["regular"], 2.0 * u, style.ink, "url"),
     ]
+    hashtags = " ".join(_hashtags(bundle, chosen))
     if hashtags:
-        footer.append(("hashtags", hashtags, face["bold"], 2.2 * u, strong, "hashtags"))
+        lines.append(("hashtags", hashtags, face["bold"], 2.2 * u, style.strong, "hashtags"))
     if options.partner:
         text = labels.label(locale, "supported_by", partner=options.partner)
-        footer.append(("partner", text, face["semibold"], 2.2 * u, ink, "partner"))
+        lines.append(("partner", text, face["semibold"], 2.2 * u, style.ink, "partner"))
+
     # Stacked from the bottom up, so the lines sit level with the QR code's foot.
     bottom = column.y0
-    for role, text, f, size, color, field_name in reversed(footer):
+    for role, text, f, size, color, field_name in reversed(lines):
         room = Box(column.x0, bottom, column.x1, column.y1)
         text = b.clean(text, field_name)
         if role == "link" and fit(text, f, room.width, room.height, size, 1.2 * u) is None:
@@ -252,39 +322,15 @@ def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
             field_name=field_name,
         )
         bottom = block.top + 1.2 * u
-
-    # The middle: the message's body and call to action, or the numbered tips. In
-    # landscape it keeps to the left of the QR code, so lines stay a readable length.
-    if options.orientation == "landscape":
-        middle = Box(s.x0, bottom + 1.8 * u, column.x1, band_bottom - stripe - 3.5 * u)
-    else:
-        middle = Box(s.x0, qr_box.y1 + 3 * u, s.x1, band_bottom - stripe - 3.5 * u)
-    if options.layout == "tips":
-        _place_tips(b, chosen, middle, face, ink, strong, palette.accent)
-    else:
-        _place_message(b, chosen[0], middle, face, ink, strong)
-
-    subject = campaign.tagline or (bundle.theme.description if bundle.theme else "") or ""
-    return Plan(
-        geometry=g,
-        fills=tuple(b.fills),
-        texts=tuple(b.texts),
-        qr=QRPlacement(code, qr_box),
-        metadata=Metadata(
-            title=f"{' '.join(headline.lines)} — {campaign.name}",
-            subject=fonts.prepare(subject, "campaign.tagline").text,
-            author=options.partner or campaign.name,
-            keywords=hashtags,
-            language=language,
-        ),
-        warnings=tuple(b.warnings),
-    )
+    return code, qr_box, bottom - 1.2 * u
 
 
-def _place_message(
-    b: _Builder, message: Message, middle: Box, face: dict[str, Face], ink: str, strong: str
-) -> None:
-    u = b.g.unit
+def _hashtags(bundle: ContentBundle, chosen: tuple[Message, ...]) -> list[str]:
+    return [f"#{h.lstrip('#')}" for h in (chosen[0].hashtags or bundle.campaign.hashtags)]
+
+
+def _place_message(b: _Builder, message: Message, middle: Box, style: _Style) -> None:
+    u, face, ink, strong = b.g.unit, style.face, style.ink, style.strong
     bottom = middle.y0
     if message.call_to_action:
         cta_text = b.clean(message.call_to_action, "call_to_action")
@@ -320,17 +366,9 @@ def _place_message(
         )
 
 
-def _place_tips(
-    b: _Builder,
-    messages: tuple[Message, ...],
-    middle: Box,
-    face: dict[str, Face],
-    ink: str,
-    strong: str,
-    accent: str,
-) -> None:
+def _place_tips(b: _Builder, messages: tuple[Message, ...], middle: Box, style: _Style) -> None:
     """Numbered tips at one common scale: the largest at which all of them fit."""
-    u = b.g.unit
+    u, face, ink, strong, accent = b.g.unit, style.face, style.ink, style.strong, style.accent
     items = [
         (
             b.clean(m.headline, "headline"),
