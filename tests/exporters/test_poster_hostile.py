@@ -244,3 +244,32 @@ def test_a_locale_whose_glyphs_are_missing_gets_a_clear_error(fresh_app, tmp_pat
     assert error.field == "campaign.name"
     assert "U+30BB" in error.message  # セ, the first character the font lacks
     assert "cannot draw" in error.message
+
+
+@pytest.mark.parametrize("headline", ["", "   ", "\x00\u200b"], ids=["empty", "blank", "invisible"])
+@pytest.mark.parametrize("layout", ["headline", "tips"])
+def test_an_empty_headline_is_refused(seed_bundle, export_poster, headline, layout):
+    bundle = _with_message(seed_bundle(), headline=headline)
+    options = {"messages": [bundle.messages[0].id]} if layout == "tips" else {}
+    error = _refused(export_poster, bundle, layout=layout, **options)
+    assert error.field == "headline"
+    assert "empty" in error.message
+
+
+def test_missing_body_and_call_to_action_are_left_out(seed_bundle, export_poster, read_poster):
+    bundle = _with_message(seed_bundle(), body=None, call_to_action="  ")
+    text = read_poster(export_poster(bundle).content).text()
+    assert "Sois le changement" in text
+    assert "Découvrez" not in text and "130 pays" not in text
+
+
+def test_a_bundle_without_a_theme_uses_default_colours(seed_bundle, export_poster, read_poster):
+    artifact = export_poster(replace(seed_bundle(), theme=None), layout="tips")
+    assert read_poster(artifact.content).text()
+
+
+def test_nothing_to_link_to_is_refused(seed_bundle, export_poster):
+    bundle = _with_message(seed_bundle(), link=None)
+    bundle = replace(bundle, campaign=replace(bundle.campaign, url=None), resources=())
+    error = _refused(export_poster, bundle)
+    assert error.field == "resource"

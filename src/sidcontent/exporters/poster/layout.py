@@ -114,6 +114,9 @@ class _Builder:
         field_name: str | None = None,
     ) -> TextBlock:
         """Fit ``text`` into ``box`` from its top; refuse naming the field if it cannot."""
+        if not text:
+            name = field_name or role
+            raise ExportError(f"{name} is empty: there is nothing to print", field=name)
         fitted = fit(text, face, box.width, box.height, max_size, min_size, leading, max_lines)
         if fitted is None:
             name = field_name or role
@@ -332,8 +335,8 @@ def _hashtags(bundle: ContentBundle, chosen: tuple[Message, ...]) -> list[str]:
 def _place_message(b: _Builder, message: Message, middle: Box, style: _Style) -> None:
     u, face, ink, strong = b.g.unit, style.face, style.ink, style.strong
     bottom = middle.y0
-    if message.call_to_action:
-        cta_text = b.clean(message.call_to_action, "call_to_action")
+    cta_text = b.clean(message.call_to_action or "", "call_to_action")
+    if cta_text:
         # Fit within the lower part of the middle first, then sit it on the footer.
         trial = fit(cta_text, face["bold"], middle.width, middle.height * 0.35, 4.4 * u, 2.4 * u)
         if trial is None:
@@ -352,10 +355,11 @@ def _place_message(b: _Builder, message: Message, middle: Box, style: _Style) ->
             strong,
         )
         bottom = cta_top + 2.5 * u
-    if message.body:
+    body = b.clean(message.body or "", "body")
+    if body:
         b.place(
             "body",
-            b.clean(message.body, "body"),
+            body,
             face["regular"],
             Box(middle.x0, bottom, middle.x1, middle.y1),
             3.6 * u,
@@ -372,10 +376,13 @@ def _place_tips(b: _Builder, messages: tuple[Message, ...], middle: Box, style: 
     items = [
         (
             b.clean(m.headline, "headline"),
-            b.clean(m.body, "body") if m.body else None,
+            b.clean(m.body or "", "body") or None,
         )
         for m in messages
     ]
+    for m, (headline, _) in zip(messages, items, strict=True):
+        if not headline:
+            raise ExportError(f"message {m.id} has an empty headline", field="headline")
     indent = 6 * u
     width = middle.width - indent
 
