@@ -77,6 +77,7 @@ def db_upgrade(revision: str) -> None:
     """Apply Alembic migrations up to REVISION."""
     database = _app().extensions["sidcontent.db"]
     database.upgrade(revision)
+    database.analyze()
     click.echo(f"database at migration {database.current_revision()}")
 
 
@@ -106,8 +107,11 @@ def fixtures_load(path: Path | None) -> None:
     """Load fixture files from PATH (default: ./fixtures). Safe to repeat."""
     app = _app()
     _require_migrated(app)
-    with app.extensions["sidcontent.db"].session() as session:
+    database = app.extensions["sidcontent.db"]
+    with database.session() as session:
         counts = fixture_files.load(session, path or DEFAULT_FIXTURES)
+    if any(counts.values()):
+        database.analyze()
     summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
     click.echo(f"changed: {summary}")
 

@@ -20,6 +20,7 @@ from datetime import datetime
 import orjson
 from flask import Response, current_app, request
 from sqlalchemy.orm import Session
+from werkzeug.http import http_date
 
 from sidcontent.api import context
 from sidcontent.content import queries
@@ -37,12 +38,52 @@ class Rendered:
 
 @dataclass(frozen=True)
 class Entry:
+    """A rendered response and the headers of its 200 and 304 forms.
+
+    Headers are built once per rendering, not per request: on a cache hit
+    formatting dates and quoting ETags was half the cost of a 304.
+    """
+
     generation: int
     valid_until: datetime | None
     body: bytes
     etag: str
     last_modified: datetime | None
-    headers: dict[str, str]
+    ok_headers: tuple[tuple[str, str], ...]
+    not_modified_headers: tuple[tuple[str, str], ...]
+
+    @property
+    def quoted_etag(self) -> str:
+        return f'"{self.etag}"'
+
+
+def make_entry(
+    generation: int,
+    valid_until: datetime | None,
+    rendered: Rendered,
+    *,
+    private: bool,
+    max_age: int,
+) -> Entry:
+    body = orjson.dumps(rendered.payload)
+    etag = etag_for(body)
+    scope = "private" if private else "public"
+    validators = [
+        ("ETag", f'"{etag}"'),
+        ("Cache-Control", f"{scope}, max-age={max_age}" if max_age > 0 else f"{scope}, no-cache"),
+        ("Vary", VARY),
+    ]
+    if rendered.last_modified is not None:
+        validators.append(("Last-Modified", http_date(rendered.last_modified)))
+    return Entry(
+        generation=generation,
+        valid_until=valid_until,
+        body=body,
+        etag=etag,
+        last_modified=rendered.last_modified,
+        ok_headers=(*validators, *rendered.headers.items()),
+        not_modified_headers=tuple(validators),
+    )
 
 
 class ResponseCache:
@@ -101,19 +142,17 @@ def respond(
     if entry is None:
         session = context.session()
         rendered = build(session, now)
-        body = orjson.dumps(rendered.payload)
-        entry = Entry(
-            generation=generation,
-            valid_until=queries.next_scheduled_change(session, now),
-            body=body,
-            etag=etag_for(body),
-            last_modified=rendered.last_modified,
-            headers=rendered.headers,
+        entry = make_entry(
+            generation,
+            queries.next_scheduled_change(session, now),
+            rendered,
+            private=private,
+            max_age=int(current_app.config["CACHE_MAX_AGE"]),
         )
         cache.put(key, entry)
         if not private:
             cache.put(_request_key(), entry)
-    return _conditional(entry, private)
+    return _conditional(entry)
 
 
 def _request_key() -> Hashable | None:
@@ -147,27 +186,21 @@ def serve_from_cache() -> Response | None:
     entry = cache.get(key, context.database().generation(), utcnow())
     if entry is None:
         return None
-    return _conditional(entry, private=False)
+    return _conditional(entry)
 
 
-def _conditional(entry: Entry, private: bool) -> Response:
-    max_age = int(current_app.config["CACHE_MAX_AGE"])
-    scope = "private" if private else "public"
-    cache_control = f"{scope}, max-age={max_age}" if max_age > 0 else f"{scope}, no-cache"
-    not_modified = False
-    if request.if_none_match:
-        not_modified = request.if_none_match.contains_weak(entry.etag)
-    elif request.if_modified_since is not None and entry.last_modified is not None:
-        not_modified = entry.last_modified.replace(microsecond=0) <= request.if_modified_since
-    if not_modified:
-        response = Response(status=304)
+def _conditional(entry: Entry) -> Response:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        # Clients send back exactly the ETag they got; parse only otherwise.
+        not_modified = if_none_match == entry.quoted_etag or request.if_none_match.contains_weak(
+            entry.etag
+        )
+    elif "If-Modified-Since" in request.headers and entry.last_modified is not None:
+        since = request.if_modified_since
+        not_modified = since is not None and entry.last_modified.replace(microsecond=0) <= since
     else:
-        response = Response(entry.body, mimetype="application/json")
-        for name, value in entry.headers.items():
-            response.headers[name] = value
-    response.set_etag(entry.etag)
-    if entry.last_modified is not None:
-        response.last_modified = entry.last_modified
-    response.headers["Cache-Control"] = cache_control
-    response.headers["Vary"] = VARY
-    return response
+        not_modified = False
+    if not_modified:
+        return Response(status=304, headers=entry.not_modified_headers)
+    return Response(entry.body, headers=entry.ok_headers, mimetype="application/json")

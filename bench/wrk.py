@@ -1,0 +1,87 @@
+"""Driving wrk and reading its figures.
+
+wrk is a C load generator: on 2 cores it costs the servers far less CPU per
+request than any Python client would, which matters because client cost is a
+fixed per-request overhead that would pull every ratio towards 1.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+THREADS = 1
+CONNECTIONS = 8
+
+INSTALL_HINT = (
+    "wrk is not installed. Install it with `sudo apt-get install -y wrk` (Debian/Ubuntu), "
+    "`brew install wrk` (macOS) or build it from https://github.com/wg/wrk. "
+    "There is no Python fallback: a Python client would share the 2 cores with the "
+    "servers and flatter every ratio (see README.md, 'Benchmarks')."
+)
+
+
+class WrkError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Result:
+    requests_per_second: float
+    requests: int
+    bad_status: int  # responses that were not 2xx or 3xx
+    socket_errors: int
+    p50_ms: float
+    p99_ms: float
+
+
+def available() -> bool:
+    return shutil.which("wrk") is not None
+
+
+def run(url: str, seconds: float, headers: dict[str, str] | None = None) -> Result:
+    argv = [
+        "wrk",
+        f"-t{THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds:g}s",
+        "--latency",
+    ]
+    for name, value in (headers or {}).items():
+        argv += ["-H", f"{name}: {value}"]
+    argv.append(url)
+    completed = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise WrkError(f"wrk failed ({completed.returncode}): {completed.stderr.strip()}")
+    return parse(completed.stdout)
+
+
+def parse(output: str) -> Result:
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    total = re.search(r"(\d+) requests in", output)
+    if rps is None or total is None:
+        raise WrkError(f"could not read wrk's output:\n{output}")
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    return Result(
+        requests_per_second=float(rps.group(1)),
+        requests=int(total.group(1)),
+        bad_status=int(bad.group(1)) if bad else 0,
+        socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
+        p50_ms=_latency(output, "50%"),
+        p99_ms=_latency(output, "99%"),
+    )
+
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _latency(output: str, percentile: str) -> float:
+    match = re.search(rf"^\s+{re.escape(percentile)}\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M)
+    if match is None:
+        return float("nan")
+    return float(match.group(1)) * _UNITS_MS[match.group(2)]
