@@ -22,6 +22,9 @@ from sqlalchemy import create_engine, make_url, text
 from sidcontent import create_app
 from sidcontent.content import fixtures
 
+# Fast per-test database copies for the write-API tests (editing_app, callers).
+pytest_plugins = ["tests.editing_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 TEST_DATABASE_URL = os.environ.get("SIDCONTENT_TEST_DATABASE_URL")

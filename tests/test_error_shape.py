@@ -17,11 +17,11 @@ def routes(app):
 def sample_url(rule) -> str:
     """The rule with each argument filled in with a plausible value."""
     url = rule.rule
-    for argument in rule.arguments:
+    while "<" in url:
         start = url.index("<")
         end = url.index(">", start)
-        assert argument in url[start:end]
-        url = url[:start] + ("1" if "id" in argument else "sid-2017") + url[end + 1 :]
+        numeric = "int" in url[start:end] or "id" in url[start:end]
+        url = url[:start] + ("1" if numeric else "sid-2017") + url[end + 1 :]
     return url
 
 
@@ -35,11 +35,16 @@ def assert_problem(response, status: int) -> None:
 
 
 def test_every_route_answers_405_as_a_problem_with_allow(app, client):
+    # One path may be served by several rules (reads and writes are separate
+    # views), so a method is "not allowed" only if no rule for the path takes it.
+    methods: dict[str, set[str]] = {}
+    for rule in routes(app):
+        methods.setdefault(rule.rule, set()).update(rule.methods)
     checked = 0
     for rule in routes(app):
         url = sample_url(rule)
         for method in ("PUT", "DELETE", "PATCH", "POST"):
-            if method in rule.methods:
+            if method in methods[rule.rule]:
                 continue
             response = client.open(url, method=method)
             assert_problem(response, 405)

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from sidcontent import __version__, create_app
 from sidcontent.content import fixtures as fixture_files
+from sidcontent.content import tokens as api_tokens
+from sidcontent.content.models import utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_FIXTURES = Path("fixtures")
@@ -37,7 +41,7 @@ def friendly_errors(func: F) -> F:
             return func(*args, **kwargs)
         except click.ClickException:
             raise
-        except fixture_files.FixtureError as exc:
+        except (fixture_files.FixtureError, api_tokens.TokenError) as exc:
             _fail(str(exc))
         except SQLAlchemyError as exc:
             detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
@@ -127,6 +131,74 @@ def fixtures_dump(path: Path | None) -> None:
         counts = fixture_files.dump(session, path or DEFAULT_FIXTURES)
     summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
     click.echo(f"dumped: {summary}")
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens: create, list, revoke. Secrets are shown once, stored as hashes."""
+
+
+@contextmanager
+def _migrated_session() -> Iterator[Session]:
+    """A session on the migrated database; the engine is closed afterwards."""
+    app = _app()
+    database = app.extensions["sidcontent.db"]
+    try:
+        _require_migrated(app)
+        with database.session() as session:
+            yield session
+    finally:
+        database.dispose()
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else "never"
+
+
+@tokens.command("create")
+@click.option("--name", required=True, help="A unique name; revisions record it as the author.")
+@click.option("--role", required=True, type=click.Choice(api_tokens.ROLES), help="What it may do.")
+@click.option("--expires", "expires_days", type=int, help="Expire after this many days.")
+@click.option("--quiet", is_flag=True, help="Print only the secret, on one line.")
+@friendly_errors
+def tokens_create(name: str, role: str, expires_days: int | None, quiet: bool) -> None:
+    """Create a token and print its secret (shown only this once)."""
+    with _migrated_session() as session:
+        token, secret = api_tokens.create(session, name, role, expires_days)
+    if quiet:
+        click.echo(secret)
+        return
+    click.echo(f"created token {token.name!r} ({token.role}), expires {_iso(token.expires_at)}")
+    click.echo(secret)
+    click.echo("Keep it now: only its hash is stored, so it cannot be shown again.", err=True)
+
+
+@tokens.command("list")
+@friendly_errors
+def tokens_list() -> None:
+    """List tokens (names, roles, states; never secrets)."""
+    now = utcnow()
+    with _migrated_session() as session:
+        rows = api_tokens.list_tokens(session)
+    if not rows:
+        click.echo("no tokens (create one with `sidcontent tokens create`)")
+        return
+    click.echo(f"{'NAME':<24} {'ROLE':<10} {'STATE':<8} {'HINT':<10} {'CREATED':<21} EXPIRES")
+    for t in rows:
+        click.echo(
+            f"{t.name:<24} {t.role:<10} {t.state(now):<8} {t.hint:<10} "
+            f"{_iso(t.created_at):<21} {_iso(t.expires_at)}"
+        )
+
+
+@tokens.command("revoke")
+@click.argument("name")
+@friendly_errors
+def tokens_revoke(name: str) -> None:
+    """Revoke the token NAME: it stops working at once."""
+    with _migrated_session() as session:
+        api_tokens.revoke(session, name)
+    click.echo(f"revoked token {name!r}")
 
 
 @main.command()

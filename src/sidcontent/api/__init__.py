@@ -58,12 +58,15 @@ def spec_settings() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> Api:
-    from sidcontent.api import campaigns, messages, meta, resources, themes
+    from sidcontent.api import auth, campaigns, editing, messages, meta, resources, themes, whoami
 
     for key, value in spec_settings().items():
         app.config.setdefault(key, value)
     api = Api(app, spec_kwargs={"title": "sidcontent", "version": __version__})
-    for module in (campaigns, themes, messages, resources):
+    auth.init_api(api)
+    editing.init_api(api)
+    editing.init_blueprints()
+    for module in (campaigns, themes, messages, resources, whoami):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
     meta.init_app(app, api)
     app.before_request(caching.serve_from_cache)

@@ -34,6 +34,9 @@ class Rendered:
     payload: object
     last_modified: datetime | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # An item's revision: its ETag then starts "r<revision>-", so a writer
+    # checks If-Match against the revision column alone (see api/editing.py).
+    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,7 @@ def make_entry(
     private: bool,
     max_age: int,
 ) -> Entry:
-    body = orjson.dumps(rendered.payload)
-    etag = etag_for(body)
+    body, etag = encode(rendered)
     scope = "private" if private else "public"
     validators = [
         ("ETag", f'"{etag}"'),
@@ -124,8 +126,23 @@ class ResponseCache:
             self._entries.clear()
 
 
-def etag_for(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()[:32]
+def etag_for(body: bytes, version: int | None = None) -> str:
+    """A strong ETag: the body's hash, led by the item's revision if it has one.
+
+    The hash keeps representations apart (each locale has its own ETag, so
+    If-None-Match never answers 304 for the wrong one); the revision lets
+    If-Match be checked without rendering anything.
+    """
+    digest = hashlib.sha256(body).hexdigest()
+    if version is None:
+        return digest[:32]
+    return f"r{version}-{digest[:20]}"
+
+
+def encode(rendered: Rendered) -> tuple[bytes, str]:
+    """The body and ETag of ``rendered``, exactly as a GET would send them."""
+    body = orjson.dumps(rendered.payload)
+    return body, etag_for(body, rendered.version)
 
 
 def respond(
@@ -138,6 +155,9 @@ def respond(
     # leaves this entry tagged with the older generation, so it is rebuilt.
     # A hit costs this one primary-key read and no ORM session.
     generation = context.database().generation()
+    # Entries carry their Cache-Control, so a token's (private) answer and an
+    # anonymous (public) one are kept apart even when their bodies agree.
+    key = (key, private)
     entry = cache.get(key, generation, now)
     if entry is None:
         session = context.session()

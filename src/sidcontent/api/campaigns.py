@@ -20,6 +20,7 @@ from sidcontent.api.listing import (
     item_envelope,
     list_envelope,
     list_response,
+    visibility,
 )
 from sidcontent.api.negotiation import requested_locales
 from sidcontent.api.params import CampaignListArgs, DetailArgs
@@ -33,15 +34,15 @@ blp = Blueprint("campaigns", __name__, url_prefix="/campaigns", description="Cam
 class Campaigns(MethodView):
     @blp.arguments(CampaignListArgs(), location="query", as_kwargs=False)
     @blp.response(200, list_envelope(CampaignSchema))
-    @blp.problems(400)
+    @blp.problems(400, 401)
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
         """List published campaigns."""
         return list_response(args, queries.list_campaigns, representation.campaign, CampaignSchema)
 
 
 def _fetch_campaign(slug: str):  # type: ignore[no-untyped-def]
-    def fetch(session: Session, now: datetime) -> Any:
-        return queries.get_campaign(session, slug, now) if SLUG_RE.match(slug) else None
+    def fetch(session: Session, now: datetime, preview: bool) -> Any:
+        return queries.get_campaign(session, slug, now, preview) if SLUG_RE.match(slug) else None
 
     return fetch
 
@@ -50,7 +51,7 @@ def _fetch_campaign(slug: str):  # type: ignore[no-untyped-def]
 class CampaignItem(MethodView):
     @blp.arguments(DetailArgs(), location="query", as_kwargs=False)
     @blp.response(200, item_envelope(CampaignSchema))
-    @blp.problems(400, 404)
+    @blp.problems(400, 401, 404)
     def get(self, args: dict[str, Any], slug: str) -> ResponseReturnValue:
         """One campaign in the best available locale."""
         return detail_response(
@@ -77,14 +78,17 @@ def bundle_payload(rows: queries.BundleRows, requested: Sequence[str]) -> dict[s
 class CampaignBundle(MethodView):
     @blp.arguments(DetailArgs(), location="query", as_kwargs=False)
     @blp.response(200, item_envelope(BundleSchema))
-    @blp.problems(400, 404)
+    @blp.problems(400, 401, 404)
     def get(self, args: dict[str, Any], slug: str) -> ResponseReturnValue:
         """A campaign with its theme, messages and resources, in one call."""
+        args = dict(args)
+        preview, private = visibility(args)
         requested = requested_locales(args.get("locale"))
 
         def build(session: Session, now: datetime) -> caching.Rendered:
             dumper = BundleSchema()
-            rows = queries.get_bundle(session, slug, now) if SLUG_RE.match(slug) else None
+            found = SLUG_RE.match(slug)
+            rows = queries.get_bundle(session, slug, now, preview) if found else None
             if rows is None:
                 raise ApiError(404, f"No campaign with slug {slug[:80]!r}.")
             payload = bundle_payload(rows, requested)
@@ -96,4 +100,4 @@ class CampaignBundle(MethodView):
                 {"data": dumper.dump(payload)}, newest, content_language([payload["campaign"]])
             )
 
-        return caching.respond(cache_key(requested, False), build)
+        return caching.respond(cache_key(requested, preview), build, private=private)

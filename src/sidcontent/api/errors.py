@@ -54,7 +54,12 @@ def problem(
     if errors:
         body["errors"] = errors
     body.update(extra)
-    response = Response(orjson.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE)
+    # Validation errors of list items are keyed by index (int): allow non-str keys.
+    response = Response(
+        orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS),
+        status=status,
+        mimetype=PROBLEM_MEDIA_TYPE,
+    )
     for name, value in (headers or {}).items():
         response.headers[name] = value
     response.headers["Cache-Control"] = "no-store"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from marshmallow import Schema, fields
 from sqlalchemy.orm import Session
 
 from sidcontent.api import caching
+from sidcontent.api.auth import current_principal, unauthorized
 from sidcontent.api.errors import ApiError
 from sidcontent.api.negotiation import requested_locales
 from sidcontent.content import cursors
@@ -26,6 +28,9 @@ class MetaSchema(Schema):
     )
 
 
+# Cached: a view and its writes share one envelope class, hence one name in
+# the OpenAPI components.
+@functools.cache
 def list_envelope(item: type[Schema]) -> type[Schema]:
     return Schema.from_dict(
         {"data": fields.List(fields.Nested(item)), "meta": fields.Nested(MetaSchema)},
@@ -33,6 +38,7 @@ def list_envelope(item: type[Schema]) -> type[Schema]:
     )
 
 
+@functools.cache
 def item_envelope(item: type[Schema]) -> type[Schema]:
     return Schema.from_dict(
         {"data": fields.Nested(item)},
@@ -42,6 +48,20 @@ def item_envelope(item: type[Schema]) -> type[Schema]:
 
 def cache_key(requested: Sequence[str], preview: bool) -> tuple[Any, ...]:
     return (request.path, tuple(sorted(request.args.items(multi=True))), tuple(requested), preview)
+
+
+def visibility(args: dict[str, Any]) -> tuple[bool, bool]:
+    """Pop ``preview`` from ``args``; return (preview, private).
+
+    Any valid token (marketer and up) may preview drafts. Anonymous callers
+    asking for a preview get a 401 challenge, which says nothing about what
+    exists. A response to a token is private: shared caches must not keep it.
+    """
+    preview = bool(args.pop("preview", False))
+    principal = current_principal()
+    if preview and principal is None:
+        raise unauthorized("Previews need a token (marketer or above).", invalid=False)
+    return preview, principal is not None
 
 
 def content_language(items: Sequence[dict[str, Any]]) -> dict[str, str]:
@@ -58,10 +78,9 @@ def list_response(
     query: Callable[..., Page[Any]],
     represent: Callable[[Any, Sequence[str]], dict[str, Any]],
     schema: type[Schema],
-    *,
-    preview: bool = False,
 ) -> ResponseReturnValue:
     args = dict(args)
+    preview, private = visibility(args)
     limit: int = args.pop("limit")
     cursor: str | None = args.pop("cursor", None)
     requested = requested_locales(args.pop("locale", None))
@@ -92,28 +111,41 @@ def list_response(
         payload = {"data": dumper.dump(items), "meta": {"limit": limit, "next_cursor": next_cursor}}
         return caching.Rendered(payload, _newest(page.items), headers)
 
-    return caching.respond(cache_key(requested, preview), build, private=preview)
+    return caching.respond(cache_key(requested, preview), build, private=private)
+
+
+def render_detail(
+    row: Any,
+    represent: Callable[[Any, Sequence[str]], dict[str, Any]],
+    schema: type[Schema],
+    requested: Sequence[str],
+) -> caching.Rendered:
+    """One item as its detail GET sends it; writes answer with the same bytes."""
+    item = represent(row, requested)
+    return caching.Rendered(
+        {"data": schema().dump(item)},
+        row.updated_at,
+        content_language([item]),
+        version=row.revision,
+    )
 
 
 def detail_response(
     args: dict[str, Any],
-    fetch: Callable[[Session, datetime], Any],
+    fetch: Callable[[Session, datetime, bool], Any],
     represent: Callable[[Any, Sequence[str]], dict[str, Any]],
     schema: type[Schema],
     *,
     not_found: str,
-    preview: bool = False,
 ) -> ResponseReturnValue:
+    args = dict(args)
+    preview, private = visibility(args)
     requested = requested_locales(args.get("locale"))
 
     def build(session: Session, now: datetime) -> caching.Rendered:
-        dumper = schema()
-        row = fetch(session, now)
+        row = fetch(session, now, preview)
         if row is None:
             raise ApiError(404, not_found)
-        item = represent(row, requested)
-        return caching.Rendered(
-            {"data": dumper.dump(item)}, row.updated_at, content_language([item])
-        )
+        return render_detail(row, represent, schema, requested)
 
-    return caching.respond(cache_key(requested, preview), build, private=preview)
+    return caching.respond(cache_key(requested, preview), build, private=private)

@@ -20,7 +20,7 @@ blp = Blueprint("messages", __name__, url_prefix="/messages", description="Campa
 class Messages(MethodView):
     @blp.arguments(MessageListArgs(), location="query", as_kwargs=False)
     @blp.response(200, list_envelope(MessageSchema))
-    @blp.problems(400)
+    @blp.problems(400, 401)
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
         """List published messages, filtered and paged."""
         return list_response(args, queries.list_messages, representation.message, MessageSchema)
@@ -30,12 +30,12 @@ class Messages(MethodView):
 class MessageItem(MethodView):
     @blp.arguments(DetailArgs(), location="query", as_kwargs=False)
     @blp.response(200, item_envelope(MessageSchema))
-    @blp.problems(400, 404)
+    @blp.problems(400, 401, 404)
     def get(self, args: dict[str, Any], message_id: int) -> ResponseReturnValue:
         """One message in the best available locale."""
         return detail_response(
             args,
-            lambda session, now: queries.get_message(session, message_id, now),
+            lambda session, now, preview: queries.get_message(session, message_id, now, preview),
             representation.message,
             MessageSchema,
             not_found=f"No message with id {message_id}.",

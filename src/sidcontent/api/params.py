@@ -80,6 +80,13 @@ class ReadArgs(Schema):
             "pattern": TAG_PATTERN,
         }
     )
+    preview = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Include drafts, scheduled and archived items (needs a token, "
+            "any role). Responses to a token are Cache-Control: private."
+        },
+    )
 
 
 class ListArgs(ReadArgs):

@@ -20,7 +20,7 @@ blp = Blueprint("resources", __name__, url_prefix="/resources", description="Cam
 class Resources(MethodView):
     @blp.arguments(ResourceListArgs(), location="query", as_kwargs=False)
     @blp.response(200, list_envelope(ResourceSchema))
-    @blp.problems(400)
+    @blp.problems(400, 401)
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
         """List published resources, filtered and paged."""
         return list_response(args, queries.list_resources, representation.resource, ResourceSchema)
@@ -30,12 +30,12 @@ class Resources(MethodView):
 class ResourceItem(MethodView):
     @blp.arguments(DetailArgs(), location="query", as_kwargs=False)
     @blp.response(200, item_envelope(ResourceSchema))
-    @blp.problems(400, 404)
+    @blp.problems(400, 401, 404)
     def get(self, args: dict[str, Any], resource_id: int) -> ResponseReturnValue:
         """One resource in the best available locale."""
         return detail_response(
             args,
-            lambda session, now: queries.get_resource(session, resource_id, now),
+            lambda session, now, preview: queries.get_resource(session, resource_id, now, preview),
             representation.resource,
             ResourceSchema,
             not_found=f"No resource with id {resource_id}.",

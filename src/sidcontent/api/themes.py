@@ -20,7 +20,7 @@ blp = Blueprint("themes", __name__, url_prefix="/themes", description="Themes an
 class Themes(MethodView):
     @blp.arguments(ThemeListArgs(), location="query", as_kwargs=False)
     @blp.response(200, list_envelope(ThemeSchema))
-    @blp.problems(400)
+    @blp.problems(400, 401)
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
         """List published themes."""
         return list_response(args, queries.list_themes, representation.theme, ThemeSchema)
@@ -30,13 +30,13 @@ class Themes(MethodView):
 class ThemeItem(MethodView):
     @blp.arguments(DetailArgs(), location="query", as_kwargs=False)
     @blp.response(200, item_envelope(ThemeSchema))
-    @blp.problems(400, 404)
+    @blp.problems(400, 401, 404)
     def get(self, args: dict[str, Any], slug: str) -> ResponseReturnValue:
         """One theme in the best available locale."""
         return detail_response(
             args,
-            lambda session, now: (
-                queries.get_theme(session, slug, now) if SLUG_RE.match(slug) else None
+            lambda session, now, preview: (
+                queries.get_theme(session, slug, now, preview) if SLUG_RE.match(slug) else None
             ),
             representation.theme,
             ThemeSchema,

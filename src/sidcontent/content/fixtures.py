@@ -183,6 +183,51 @@ def _set_translations(row: Any, model: type, record: dict[str, Any]) -> None:
     ]
 
 
+# Content fields from a validated write record; the fixture loader and the
+# write API both fill rows this way, so a field is mapped in one place.
+
+
+def fill_theme(row: Theme, record: dict[str, Any]) -> None:
+    row.slug = record["slug"]
+    row.default_locale = record["default_locale"]
+    row.palette = dict(record["palette"])
+    _set_translations(row, ThemeTranslation, record)
+
+
+def fill_campaign(row: Campaign, record: dict[str, Any], theme: Theme | None) -> None:
+    row.slug = record["slug"]
+    row.default_locale = record["default_locale"]
+    row.theme = theme
+    row.day = record["day"]
+    row.edition = record["edition"]
+    row.url = record["url"]
+    row.hashtags = list(record["hashtags"])
+    _set_translations(row, CampaignTranslation, record)
+
+
+def fill_message(row: Message, record: dict[str, Any], campaign: Campaign) -> None:
+    row.campaign = campaign
+    row.audience = record["audience"]
+    row.kind = record["kind"]
+    row.link = record["link"]
+    row.hashtags = list(record["hashtags"])
+    row.tag_rows = [MessageTag(tag=t, position=i) for i, t in enumerate(record["tags"])]
+    _set_translations(row, MessageTranslation, record)
+
+
+def fill_resource(row: Resource, record: dict[str, Any], campaign: Campaign) -> None:
+    row.campaign = campaign
+    row.type = record["type"]
+    row.url = record["url"]
+    row.starts_at = record["starts_at"]
+    row.ends_at = record["ends_at"]
+    row.audience_rows = [
+        ResourceAudience(audience=a, position=i) for i, a in enumerate(record["audiences"])
+    ]
+    row.tag_rows = [ResourceTag(tag=t, position=i) for i, t in enumerate(record["tags"])]
+    _set_translations(row, ResourceTranslation, record)
+
+
 class _Loader:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -207,9 +252,7 @@ class _Loader:
             row = Theme(slug=record["slug"])
             self.session.add(row)
             self.themes[row.slug] = row
-        row.default_locale = record["default_locale"]
-        row.palette = dict(record["palette"])
-        _set_translations(row, ThemeTranslation, record)
+        fill_theme(row, record)
         _apply_lifecycle(row, record, existed)
         self.changed += 1
 
@@ -227,13 +270,7 @@ class _Loader:
             row = Campaign(slug=record["slug"])
             self.session.add(row)
             self.campaigns[row.slug] = row
-        row.default_locale = record["default_locale"]
-        row.theme = theme
-        row.day = record["day"]
-        row.edition = record["edition"]
-        row.url = record["url"]
-        row.hashtags = list(record["hashtags"])
-        _set_translations(row, CampaignTranslation, record)
+        fill_campaign(row, record, theme)
         _apply_lifecycle(row, record, existed)
         self.changed += 1
 
@@ -252,13 +289,7 @@ class _Loader:
         if row is None:
             row = Message(id=record["id"])
             self.session.add(row)
-        row.campaign = campaign
-        row.audience = record["audience"]
-        row.kind = record["kind"]
-        row.link = record["link"]
-        row.hashtags = list(record["hashtags"])
-        row.tag_rows = [MessageTag(tag=t, position=i) for i, t in enumerate(record["tags"])]
-        _set_translations(row, MessageTranslation, record)
+        fill_message(row, record, campaign)
         _apply_lifecycle(row, record, existed)
         self.changed += 1
 
@@ -271,16 +302,7 @@ class _Loader:
         if row is None:
             row = Resource(id=record["id"])
             self.session.add(row)
-        row.campaign = campaign
-        row.type = record["type"]
-        row.url = record["url"]
-        row.starts_at = record["starts_at"]
-        row.ends_at = record["ends_at"]
-        row.audience_rows = [
-            ResourceAudience(audience=a, position=i) for i, a in enumerate(record["audiences"])
-        ]
-        row.tag_rows = [ResourceTag(tag=t, position=i) for i, t in enumerate(record["tags"])]
-        _set_translations(row, ResourceTranslation, record)
+        fill_resource(row, record, campaign)
         _apply_lifecycle(row, record, existed)
         self.changed += 1
 

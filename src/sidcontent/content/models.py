@@ -61,6 +61,9 @@ class Status(enum.StrEnum):
     scheduled = "scheduled"
     published = "published"
     archived = "archived"
+    # Removed from delivery and from previews, but kept (with its revisions)
+    # so an editor can restore it; see content/editing.py.
+    deleted = "deleted"
 
 
 class Audience(enum.StrEnum):

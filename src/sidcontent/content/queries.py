@@ -98,6 +98,9 @@ def _theme_campaign_ids(slug: str) -> Select[tuple[int]]:
 def _common(stmt: Select[Any], model: Any, filters: dict[str, Any], now: datetime, preview: bool):  # type: ignore[no-untyped-def]
     if not preview:
         stmt = stmt.where(visible(model, now))
+    elif not filters.get("status"):
+        # Deleted items leave previews too; ?status=deleted finds them.
+        stmt = stmt.where(model.status != Status.deleted.value)
     if filters.get("status"):
         stmt = stmt.where(model.status == filters["status"])
     if filters.get("updated_since") is not None:
@@ -251,8 +254,7 @@ def list_resources(
 
 def get_theme(session: Session, slug: str, now: datetime, preview: bool = False) -> Theme | None:
     stmt = _select(Theme).where(Theme.slug == slug)
-    if not preview:
-        stmt = stmt.where(visible(Theme, now))
+    stmt = stmt.where(visible(Theme, now) if not preview else Theme.status != Status.deleted.value)
     return session.scalars(stmt).first()
 
 
@@ -260,16 +262,18 @@ def get_campaign(
     session: Session, slug: str, now: datetime, preview: bool = False
 ) -> Campaign | None:
     stmt = _select(Campaign).where(Campaign.slug == slug)
-    if not preview:
-        stmt = stmt.where(visible(Campaign, now))
+    stmt = stmt.where(
+        visible(Campaign, now) if not preview else Campaign.status != Status.deleted.value
+    )
     return session.scalars(stmt).first()
 
 
 def get_message(session: Session, id: int, now: datetime, preview: bool = False) -> Message | None:
     stmt = _select(Message).where(Message.id == id)
     stmt = _campaign_scope(stmt, Message, {}, now, preview)
-    if not preview:
-        stmt = stmt.where(visible(Message, now))
+    stmt = stmt.where(
+        visible(Message, now) if not preview else Message.status != Status.deleted.value
+    )
     return session.scalars(stmt).first()
 
 
@@ -278,8 +282,9 @@ def get_resource(
 ) -> Resource | None:
     stmt = _select(Resource).where(Resource.id == id)
     stmt = _campaign_scope(stmt, Resource, {}, now, preview)
-    if not preview:
-        stmt = stmt.where(visible(Resource, now))
+    stmt = stmt.where(
+        visible(Resource, now) if not preview else Resource.status != Status.deleted.value
+    )
     return session.scalars(stmt).first()
 
 
