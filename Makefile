@@ -8,10 +8,12 @@ PORT   ?= 5000
 
 .PHONY: install run test lint format openapi bench clean
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile $(wildcard plugins/*/pyproject.toml plugins/*/src/*/*.py)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	# The example third-party plugin, installed the way a user would.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check ./plugins/sidcontent-calendar
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -39,6 +41,7 @@ openapi: install
 
 bench: install
 	$(BIN)/python bench/read_api.py
+	$(BIN)/python bench/export_worker.py
 	$(BIN)/python bench/poster.py
 
 clean:

@@ -27,7 +27,8 @@ writes_app = make_app(_database.__enter__(), _tmp)
 AUTH = bearer(make_token(writes_app, "schemathesis", "admin"))
 
 WRITES = (
-    r"^((POST|PATCH|PUT|DELETE) /api/v1/(campaigns|themes|messages|resources)|GET .*/revisions$)"
+    r"^((POST|PATCH|PUT|DELETE) /api/v1/(campaigns|themes|messages|resources)|GET .*/revisions$"
+    r"|POST /api/v1/exports$|GET /api/v1/exports/)"
 )
 # Schema-valid is not always acceptable: a generated If-Match is stale (412),
 # an id may not exist (404), a slug may clash or a publish may need its

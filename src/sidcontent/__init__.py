@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# Plugins write ``from sidcontent import hookimpl``.
+from sidcontent.hookspecs import hookimpl  # noqa: E402
+
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -17,4 +20,4 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return _create_app(overrides)
 
 
-__all__ = ["__version__", "create_app"]
+__all__ = ["__version__", "create_app", "hookimpl"]

@@ -15,6 +15,9 @@ from sidcontent.api import init_app as init_api
 from sidcontent.api.caching import ResponseCache
 from sidcontent.api.cors import init_app as init_cors
 from sidcontent.db import Database
+from sidcontent.export_service import Exports
+from sidcontent.export_store import ArtifactStore
+from sidcontent.plugins import PluginHost
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -47,6 +50,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         int(app.config["RESPONSE_CACHE_SIZE"])
     )
     app.teardown_appcontext(context.close_session)
+
+    # Plugins load before the API so a start-up conflict stops the app early.
+    host = PluginHost.from_config(app.config)
+    app.extensions["sidcontent.plugins"] = host
+    artifact_dir = app.config.get("ARTIFACT_DIR") or os.path.join(app.instance_path, "artifacts")
+    app.extensions["sidcontent.exports"] = Exports(
+        host,
+        database,
+        ArtifactStore(artifact_dir),
+        timeout=float(app.config["EXPORT_TIMEOUT"]),
+        max_bytes=int(app.config["MAX_ARTIFACT_BYTES"]),
+    )
 
     init_api(app)
     init_cors(app)

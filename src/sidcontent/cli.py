@@ -53,11 +53,16 @@ def friendly_errors(func: F) -> F:
 
 
 def _app() -> Flask:
+    from sidcontent.plugins import PluginLoadError
+
     try:
         app = create_app()
     except ValueError as exc:
         _fail(f"configuration error: {exc}")
         raise  # unreachable, for type checkers
+    except PluginLoadError as exc:
+        _fail(f"plugin error: {exc}")
+        raise
     # Close pooled connections when the command ends, not at interpreter exit.
     click.get_current_context().call_on_close(app.extensions["sidcontent.db"].dispose)
     return app
@@ -218,6 +223,9 @@ def serve(host: str, port: int, workers: int) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            # An export may run for SIDCONTENT_EXPORT_TIMEOUT seconds inside a
+            # request: gunicorn must not kill the worker before that limit does.
+            self.cfg.set("timeout", max(30, int(app.config["EXPORT_TIMEOUT"]) + 15))
 
         def load(self) -> Flask:
             return app
@@ -247,3 +255,182 @@ def openapi(output: Path | None, fmt: str) -> None:
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
+
+
+# --- plugins and exports --------------------------------------------------------
+
+
+@main.group()
+def plugins() -> None:
+    """Installed plugins."""
+
+
+@plugins.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print what GET /api/v1/plugins serves.")
+@friendly_errors
+def plugins_list(as_json: bool) -> None:
+    """List plugins: loaded, disabled and failed, with what they provide."""
+    import orjson
+
+    host = _app().extensions["sidcontent.plugins"]
+    rows = [info.payload() for info in host.plugins.values()]
+    if as_json:
+        click.echo(orjson.dumps({"data": rows}, option=orjson.OPT_INDENT_2).decode())
+        return
+    if not rows:
+        click.echo("no plugins")
+    for row in rows:
+        provides = ", ".join(
+            [f"exporter {n}" for n in row["exporters"]]
+            + [f"platform {n}" for n in row["social_platforms"]]
+        )
+        line = f"{row['name']} {row['version'] or '-'} [{row['source']}] {row['status']}"
+        if provides:
+            line += f": {provides}"
+        if row["error"]:
+            line += f" ({row['error']})"
+        click.echo(line)
+
+
+def _option_value(text: str) -> Any:
+    """``-o key=value``: JSON where it parses (numbers, booleans, lists), else text."""
+    import orjson
+
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
+
+
+def _parse_options(pairs: tuple[str, ...]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            _fail(f"option {pair!r} is not key=value")
+        options[key.strip()] = _option_value(value)
+    return options
+
+
+def _flatten(errors: Any, prefix: str = "") -> list[str]:
+    if isinstance(errors, dict):
+        lines = []
+        for key, value in errors.items():
+            lines += _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+        return lines
+    if isinstance(errors, list) and all(isinstance(e, str) for e in errors):
+        return [f"{prefix}: {' '.join(errors)}"]
+    if isinstance(errors, list):
+        return [line for e in errors for line in _flatten(e, prefix)]
+    return [f"{prefix}: {errors}"]
+
+
+def _target(output: str | None, filename: str, locale: str, several: bool) -> Path | None:
+    """Where an artifact goes; None means standard output."""
+    if output == "-":
+        return None
+    base = Path(output) if output else Path(".")
+    if several:
+        return base / locale / filename
+    if output and not (base.is_dir() or output.endswith(("/", "\\"))):
+        return base
+    return base / filename
+
+
+@main.command("export")
+@click.argument("exporter")
+@click.option("--campaign", required=True, help="Campaign slug, e.g. sid-2017.")
+@click.option("--locale", help="Locale to export (default: the campaign's default locale).")
+@click.option("--all-locales", is_flag=True, help="One export per locale the campaign has.")
+@click.option("--message", "messages", type=int, multiple=True, help="Only this message id.")
+@click.option("--resource", "resources", type=int, multiple=True, help="Only this resource id.")
+@click.option("--media-type", help="One of the exporter's media types (default: its first).")
+@click.option("-o", "--option", "pairs", multiple=True, metavar="KEY=VALUE", help="An option.")
+@click.option(
+    "--output",
+    help="File or directory (default: the current directory; '-' for standard output). "
+    "With --all-locales, a directory with one folder per locale.",
+)
+@friendly_errors
+def export(
+    exporter: str,
+    campaign: str,
+    locale: str | None,
+    all_locales: bool,
+    messages: tuple[int, ...],
+    resources: tuple[int, ...],
+    media_type: str | None,
+    pairs: tuple[str, ...],
+    output: str | None,
+) -> None:
+    """Run EXPORTER on a campaign's published content and write the artifact."""
+    from sidcontent.export_service import ExportFailed, ExportRejected, ExportRequest
+
+    if locale and all_locales:
+        _fail("use --locale or --all-locales, not both")
+    options = _parse_options(pairs)
+    app = _app()
+    _require_migrated(app)
+    service = app.extensions["sidcontent.exports"]
+    try:
+        # Check what needs no content first, so a typo fails before any work.
+        registered = service.exporter(exporter)
+        service.media_type(registered, media_type)
+        service.options(registered, options)
+        targets: list[str | None] = (
+            list(service.available_locales(campaign)) if all_locales else [locale]
+        )
+    except ExportRejected as exc:
+        _fail("; ".join(_flatten(exc.errors)) if exc.errors else exc.detail)
+    several = len(targets) > 1
+    if several and output == "-":
+        _fail("--output - (standard output) takes one export, not --all-locales")
+    failures: list[str] = []
+
+    def one(target_locale: str | None) -> str:
+        request = ExportRequest(
+            exporter=exporter,
+            campaign=campaign,
+            locale=target_locale,
+            media_type=media_type,
+            options=options,
+            message_ids=messages or None,
+            resource_ids=resources or None,
+            requested_by="cli",
+        )
+        try:
+            done = service.run(request)
+        except ExportRejected as exc:
+            failures.append("; ".join(_flatten(exc.errors)) if exc.errors else exc.detail)
+            return ""
+        except ExportFailed as exc:
+            failures.append(f"export {exc.record.id} failed: {exc.record.error}")
+            return ""
+        record = done.record
+        path = service.artifact_path(record)
+        assert record.artifact is not None and path is not None
+        destination = _target(output, record.artifact["filename"], record.locale, several)
+        if destination is None:
+            sys.stdout.buffer.write(path.read_bytes())
+            return ""
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(path.read_bytes())
+        note = " (reused)" if done.reused else ""
+        return f"{destination} ({record.artifact['size']:,} bytes, {record.locale}){note}"
+
+    if several:
+        written = []
+        with click.progressbar(targets, label=f"Exporting {exporter}", file=sys.stderr) as bar:
+            for target_locale in bar:
+                written.append(one(target_locale))
+    else:
+        written = [one(targets[0])]
+    for line in written:
+        if line:
+            click.echo(f"wrote {line}", err=True)
+    if failures:
+        _fail(
+            failures[0]
+            if len(failures) == 1
+            else f"{len(failures)} exports failed: " + " | ".join(failures)
+        )

@@ -20,6 +20,29 @@ def _list(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"expected 1/0, true/false, yes/no or on/off, not {value!r}")
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ValueError(f"must be a positive number of seconds, not {value!r}")
+    return number
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError(f"must be a positive integer, not {value!r}")
+    return number
+
+
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: SQLite in the instance folder
     "SECRET_KEY": None,  # None: generated per instance folder and kept there
@@ -28,6 +51,12 @@ DEFAULTS: dict[str, Any] = {
     "RESPONSE_CACHE_SIZE": 4096,
     "CACHE_MAX_AGE": 0,  # seconds shared caches may reuse a response unrevalidated
     "DEFAULT_LOCALE": "en",
+    "PLUGINS_DIR": None,  # a folder of drop-in plugin modules (*.py)
+    "DISABLE_PLUGINS": [],  # plugin names not to load
+    "STRICT_PLUGINS": False,  # a plugin that fails to load stops start-up
+    "EXPORT_TIMEOUT": 30.0,  # seconds an export may run before it is stopped
+    "MAX_ARTIFACT_BYTES": 20 * 1024 * 1024,
+    "ARTIFACT_DIR": None,  # None: "artifacts" in the instance folder
 }
 
 _PARSERS = {
@@ -35,6 +64,10 @@ _PARSERS = {
     "CORS_ORIGINS": _list,
     "RESPONSE_CACHE_SIZE": _INT,
     "CACHE_MAX_AGE": _INT,
+    "DISABLE_PLUGINS": _list,
+    "STRICT_PLUGINS": _bool,
+    "EXPORT_TIMEOUT": _positive_float,
+    "MAX_ARTIFACT_BYTES": _positive_int,
 }
 
 

@@ -9,11 +9,16 @@ change stored content.
 from __future__ import annotations
 
 import abc
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar
 
+import orjson
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
 # --- the content an exporter receives ---------------------------------------
@@ -209,13 +214,17 @@ class ExportError(Exception):
 
 
 class Exporter(abc.ABC):
-    """Base class for exporters; register instances via ``register_exporters``."""
+    """Base class for exporters; register instances via ``register_exporters``.
+
+    ``media_types``: the first is the default. ``options_schema``: a
+    marshmallow ``Schema`` class; the default takes no options at all.
+    """
 
     name: ClassVar[str]
     title: ClassVar[str]
-    description: ClassVar[str]
+    description: ClassVar[str] = ""
     media_types: ClassVar[tuple[str, ...]]
-    options_schema: ClassVar[type[Schema]]
+    options_schema: ClassVar[type[Schema]] = Schema
 
     @abc.abstractmethod
     def export(
@@ -256,3 +265,103 @@ class ExportRecord:
     duration_ms: float | None
     artifact: Mapping[str, Any] | None
     warnings: tuple[str, ...] = ()
+    requested_locale: str | None = None
+    message_ids: tuple[int, ...] | None = None
+    resource_ids: tuple[int, ...] | None = None
+    error_type: str | None = None  # e.g. "plugin-failed", "timeout", "export-error"
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    requested_by: str | None = None
+    failed_plugin: str | None = None  # the plugin at fault, when one is
+
+
+# --- what the host checks ------------------------------------------------------
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+_UNSAFE_FILENAME = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|;]+')
+MAX_FILENAME_LENGTH = 150
+
+
+def options_json_schema(schema: type[Schema]) -> dict[str, Any]:
+    """An options schema as JSON Schema (2020-12), for ``/exporters``.
+
+    apispec's converter is the one that writes ``openapi.yaml``, so options
+    read the same way as the API's own bodies; OpenAPI 3.1 schemas are JSON
+    Schema 2020-12.
+    """
+    # A resolver answering None inlines nested schemas (apispec's stubs say str).
+    inline: Any = lambda _schema: None  # noqa: E731
+    plugin = MarshmallowPlugin(schema_name_resolver=inline)
+    APISpec("options", "1", "3.1.0", plugins=[plugin])
+    converted: dict[str, Any] = plugin.converter.schema2jsonschema(schema)  # type: ignore[union-attr]
+    return {"$schema": JSON_SCHEMA_DIALECT, **converted}
+
+
+def safe_filename(name: str, fallback: str = "export") -> str:
+    """A download name that cannot climb directories or break a header."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE_FILENAME.sub("_", name).strip(" ._")
+    if len(name) > MAX_FILENAME_LENGTH:
+        stem, dot, ext = name.rpartition(".")
+        ext = ext[:16] if dot else ""
+        name = (stem if dot else name)[: MAX_FILENAME_LENGTH - len(ext) - 1] + (
+            "." + ext if ext else ""
+        )
+    return name or fallback
+
+
+def base_media_type(media_type: str) -> str:
+    return media_type.split(";", 1)[0].strip().lower()
+
+
+class ArtifactRejected(Exception):
+    """An exporter returned something the host will not store or serve."""
+
+    def __init__(self, message: str, kind: str = "plugin-failed") -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+
+
+def check_artifact(artifact: Any, exporter: Exporter, media_type: str, max_bytes: int) -> Artifact:
+    """The artifact as the host keeps it, or :class:`ArtifactRejected` saying why."""
+    if not isinstance(artifact, Artifact):
+        raise ArtifactRejected(f"export() returned {type(artifact).__name__}, not an Artifact")
+    declared = {base_media_type(m) for m in exporter.media_types}
+    got = base_media_type(artifact.media_type) if isinstance(artifact.media_type, str) else None
+    if got not in declared:
+        raise ArtifactRejected(
+            f"export() returned media type {artifact.media_type!r}, which exporter "
+            f"{exporter.name!r} does not declare (it declares {', '.join(exporter.media_types)})"
+        )
+    if got != base_media_type(media_type):
+        raise ArtifactRejected(
+            f"export() returned {artifact.media_type!r} when asked for {media_type!r}"
+        )
+    content = artifact.content
+    if isinstance(content, (bytearray, memoryview)):
+        content = bytes(content)
+    if not isinstance(content, bytes):
+        raise ArtifactRejected(f"artifact content is {type(content).__name__}, not bytes")
+    if len(content) > max_bytes:
+        raise ArtifactRejected(
+            f"artifact is {len(content):,} bytes, over the limit of {max_bytes:,} "
+            "(SIDCONTENT_MAX_ARTIFACT_BYTES)",
+            kind="artifact-too-large",
+        )
+    if not isinstance(artifact.filename, str):
+        raise ArtifactRejected(f"artifact filename is {type(artifact.filename).__name__}")
+    try:
+        metadata = orjson.loads(orjson.dumps(dict(artifact.metadata)))
+    except (TypeError, ValueError) as exc:
+        raise ArtifactRejected(f"artifact metadata is not JSON: {exc}") from None
+    warnings = artifact.warnings
+    if not isinstance(warnings, (tuple, list)) or not all(isinstance(w, str) for w in warnings):
+        raise ArtifactRejected("artifact warnings must be a tuple of strings")
+    return Artifact(
+        filename=safe_filename(artifact.filename, f"{exporter.name}-export"),
+        media_type=artifact.media_type,
+        content=content,
+        metadata=metadata,
+        warnings=tuple(warnings),
+    )

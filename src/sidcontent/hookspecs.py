@@ -1,7 +1,8 @@
 """The plugin contract: every hook sidcontent calls, documented.
 
 This module holds only markers and empty hook functions; their docstrings
-are the reference (``docs/plugins.md`` is generated from them). Plugins
+are the reference (``docs/plugins.md`` is generated from them by
+``python -m sidcontent.plugin_docs``, so they are Markdown). Plugins
 implement hooks with ``from sidcontent import hookimpl``.
 
 Hooks that add things are ``register_*`` and receive a ``register``
@@ -28,29 +29,43 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 @hookspec
 def register_exporters(register: Callable[[Exporter], None]) -> None:
-    """Register exporters by calling ``register(exporter)`` once for each.
+    """Register exporters by calling `register(exporter)` once for each.
 
-    ``exporter`` is an instance of a :class:`sidcontent.exporting.Exporter`
-    subclass with ``name`` (unique, lowercase, e.g. ``"calendar"``),
-    ``title``, ``description``, ``media_types`` (the first is the default),
-    ``options_schema`` (a marshmallow ``Schema`` class; ``/exporters``
-    publishes it as JSON Schema) and
-    ``export(bundle, options, context) -> Artifact``.
+    `exporter` is an instance of a `sidcontent.exporting.Exporter` subclass:
 
-    The host refuses an object of another type, and refuses a second
-    exporter with a name already taken, naming both plugins.
+    - `name`: unique, 1-64 lowercase letters, digits, `-` or `_` (`"calendar"`);
+    - `title` and `description`: what `/exporters` shows people;
+    - `media_types`: a tuple of media types it can produce; the first is the
+      default, and a caller may ask for any of them;
+    - `options_schema`: a marshmallow `Schema` class (default: no options).
+      The host validates a request's `options` with it (a 422 lists the
+      field errors) and publishes it as JSON Schema in `/exporters`;
+    - `export(bundle, options, context) -> Artifact`: `options` as the
+      schema loaded them, `context.media_type` the type asked for.
+
+    `export` runs in a separate process under a time limit
+    (`SIDCONTENT_EXPORT_TIMEOUT`) and must return an `Artifact` of the media
+    type asked for, no larger than `SIDCONTENT_MAX_ARTIFACT_BYTES`. Raise
+    `sidcontent.exporting.ExportError(message, field=...)` when the content
+    cannot be exported as asked (the caller gets a 422); any other exception
+    is recorded as this plugin's failure (502) and the server carries on.
+
+    The host refuses an object of another type or with a bad attribute (the
+    plugin is marked failed), and stops start-up when two plugins register
+    one name, naming both.
     """
 
 
 @hookspec
 def register_social_platforms(register: Callable[[SocialPlatform], None]) -> None:
-    """Register social networks by calling ``register(platform)`` for each.
+    """Register social networks by calling `register(platform)` for each.
 
-    ``platform`` is an instance of a
-    :class:`sidcontent.exporting.SocialPlatform` subclass: ``name``,
-    ``title``, ``limit`` and ``alt_text_limit``, and ``count(text)``, which
-    counts text the way the network does. The social exporter offers every
-    registered platform, so a plugin adds a network without touching it.
+    `platform` is an instance of a `sidcontent.exporting.SocialPlatform`
+    subclass: `name`, `title`, `limit` (a positive integer) and
+    `alt_text_limit`, and `count(text)`, which counts text the way the
+    network does. Exporters receive every registered platform in
+    `context.social_platforms`, so a plugin adds a network without touching
+    the social exporter. Names are unique, as for exporters.
     """
 
 
@@ -58,21 +73,29 @@ def register_social_platforms(register: Callable[[SocialPlatform], None]) -> Non
 def prepare_bundle(
     bundle: ContentBundle, exporter: str, options: Mapping[str, Any]
 ) -> ContentBundle | None:
-    """Change the content before an exporter sees it, or return ``None``.
+    """Change the content before an exporter sees it, or return `None`.
 
     Called once per export with the resolved bundle (frozen dataclasses in
     one locale), the exporter's name and its validated options. Return a new
-    bundle (``dataclasses.replace``) to co-brand, add tracking parameters or
-    filter content; the next plugin receives your result. Return ``None`` to
+    bundle (`dataclasses.replace`) to co-brand, add tracking parameters or
+    filter content; the next plugin receives your result. Return `None` to
     leave the bundle as it is.
+
+    Runs in the export's worker process, inside its time limit. Raising, or
+    returning anything but a `ContentBundle` or `None`, fails the export with
+    an error naming your plugin. Installing, removing or upgrading a plugin
+    that implements this hook changes which earlier exports can be reused.
     """
 
 
 @hookspec
 def export_finished(export: ExportRecord) -> None:
-    """Observe a finished export (succeeded or failed), e.g. to notify.
+    """Observe a finished export, succeeded or failed, e.g. to notify.
 
-    ``export`` is a read-only record: id, exporter, plugin, status, error,
-    timings, artifact metadata. An exception here is logged and recorded
-    against the plugin; it never changes the export's outcome.
+    `export` is a read-only `sidcontent.exporting.ExportRecord`: `id`,
+    `exporter`, `plugin`, `status` (`"succeeded"` or `"failed"`), `error`,
+    `error_type`, timings and `artifact` metadata. Called in the server
+    process after the record is stored; not called when an identical earlier
+    export is reused. An exception here is logged against your plugin and
+    never changes the export's outcome.
     """

@@ -58,7 +58,19 @@ def spec_settings() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> Api:
-    from sidcontent.api import auth, campaigns, editing, messages, meta, resources, themes, whoami
+    from sidcontent.api import (
+        auth,
+        campaigns,
+        editing,
+        exporters,
+        exports,
+        messages,
+        meta,
+        plugins,
+        resources,
+        themes,
+        whoami,
+    )
 
     for key, value in spec_settings().items():
         app.config.setdefault(key, value)
@@ -66,7 +78,7 @@ def init_app(app: Flask) -> Api:
     auth.init_api(api)
     editing.init_api(api)
     editing.init_blueprints()
-    for module in (campaigns, themes, messages, resources, whoami):
+    for module in (campaigns, themes, messages, resources, whoami, exporters, exports, plugins):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
     meta.init_app(app, api)
     app.before_request(caching.serve_from_cache)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -63,15 +62,8 @@ class CampaignItem(MethodView):
         )
 
 
-def bundle_payload(rows: queries.BundleRows, requested: Sequence[str]) -> dict[str, Any]:
-    campaign = representation.campaign(rows.campaign, requested)
-    return {
-        "campaign": campaign,
-        "theme": representation.theme(rows.theme, requested) if rows.theme else None,
-        "messages": [representation.message(m, requested) for m in rows.messages],
-        "resources": [representation.resource(r, requested) for r in rows.resources],
-        "locale": campaign["locale"],
-    }
+# Moved to content so exporting can build bundles without the HTTP layer.
+bundle_payload = representation.bundle
 
 
 @blp.route("/<slug>/bundle")

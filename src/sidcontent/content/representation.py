@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sidcontent.content import locales
 from sidcontent.content.models import Campaign, Message, Resource, Theme
+
+if TYPE_CHECKING:
+    from sidcontent.content.queries import BundleRows
 
 
 def _pick(translations: Sequence[Any], requested: Sequence[str], default: str) -> Any:
@@ -87,4 +90,20 @@ def resource(row: Resource, requested: Sequence[str]) -> dict[str, Any]:
         "ends_at": row.ends_at,
         "tags": row.tags,
         **_lifecycle(row, tr),
+    }
+
+
+def bundle(rows: BundleRows, requested: Sequence[str]) -> dict[str, Any]:
+    """A campaign with its theme, messages and resources in one locale.
+
+    What ``/campaigns/{slug}/bundle`` serves and what exporters receive (as a
+    :class:`sidcontent.exporting.ContentBundle`): one shape for both.
+    """
+    campaign_payload = campaign(rows.campaign, requested)
+    return {
+        "campaign": campaign_payload,
+        "theme": theme(rows.theme, requested) if rows.theme else None,
+        "messages": [message(m, requested) for m in rows.messages],
+        "resources": [resource(r, requested) for r in rows.resources],
+        "locale": campaign_payload["locale"],
     }

@@ -1,0 +1,333 @@
+"""Running an export end to end, for the HTTP API and the CLI alike.
+
+resolve content -> validate options -> reuse an identical earlier export, or
+run the ``prepare_bundle`` chain and the exporter in a worker process (time
+limit) -> check the artifact (media type, size) -> store it -> record the
+export -> ``export_finished``.
+
+Kept apart from :mod:`sidcontent.exporting`, which plugins import: that one
+stays free of the database so plugin code (and its tests) never load it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from marshmallow import ValidationError
+
+from sidcontent import export_store, sandbox
+from sidcontent.content import locales, queries, representation
+from sidcontent.content.models import utcnow
+from sidcontent.content.schemas import SLUG_RE
+from sidcontent.db import Database
+from sidcontent.export_store import ArtifactStore, ExportRow
+from sidcontent.exporting import ContentBundle, ExportRecord, base_media_type
+from sidcontent.plugins import PluginHost, Registered, describe
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    exporter: str
+    campaign: str
+    locale: str | None = None  # None: the campaign's default locale
+    media_type: str | None = None  # None: the exporter's first media type
+    options: Mapping[str, Any] = field(default_factory=dict)
+    message_ids: tuple[int, ...] | None = None  # None: every published message
+    resource_ids: tuple[int, ...] | None = None
+    requested_by: str | None = None
+
+
+class ExportRejected(Exception):
+    """The request cannot run as asked; nothing ran and nothing is recorded."""
+
+    def __init__(
+        self, detail: str, errors: Mapping[str, Any] | None = None, status: int = 422
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = dict(errors) if errors else None
+        self.status = status
+
+
+class ExportFailed(Exception):
+    """The export ran and failed; ``record`` is the stored failed export."""
+
+    # How each failure reads over HTTP: the caller's fault (422) or the
+    # plugin's (502, the plugin being the "upstream"), or too slow (504).
+    STATUS = {
+        "export-error": 422,
+        "timeout": 504,
+    }
+
+    def __init__(self, record: ExportRecord, field: str | None = None) -> None:
+        super().__init__(record.error)
+        self.record = record
+        self.field = field
+
+    @property
+    def status(self) -> int:
+        return self.STATUS.get(self.record.error_type or "", 502)
+
+
+@dataclass(frozen=True)
+class Done:
+    record: ExportRecord
+    reused: bool
+
+
+def content_revision(payload: Mapping[str, Any]) -> str:
+    """A digest of exactly the content an exporter would see.
+
+    The payload carries every included item's ``revision`` and
+    ``updated_at`` as well as its text, so any change to included content
+    (or to which items are included) gives a new revision.
+    """
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
+
+
+def _json(value: Any) -> Any:
+    # Loaded options may hold dates, decimals, sets: store their JSON form.
+    return orjson.loads(
+        orjson.dumps(value, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    )
+
+
+class Exports:
+    """One app's export service: its plugins, database, artifact store, limits."""
+
+    def __init__(
+        self,
+        host: PluginHost,
+        database: Database,
+        store: ArtifactStore,
+        *,
+        timeout: float,
+        max_bytes: int,
+    ) -> None:
+        self.host = host
+        self.database = database
+        self.store = store
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+
+    # --- checks that need no content -----------------------------------------
+
+    def exporter(self, name: str) -> Registered:
+        registered = self.host.exporters.get(name)
+        if registered is None:
+            available = ", ".join(sorted(self.host.exporters)) or "none"
+            raise ExportRejected(
+                f"Unknown exporter {name[:64]!r}.",
+                {"exporter": [f"Unknown exporter {name[:64]!r}; available: {available}."]},
+            )
+        return registered
+
+    def media_type(self, registered: Registered, wanted: str | None) -> str:
+        declared = registered.item.media_types
+        if wanted is None:
+            return str(declared[0])
+        for media_type in declared:
+            if base_media_type(media_type) == base_media_type(wanted):
+                return str(media_type)
+        raise ExportRejected(
+            f"Exporter {registered.item.name!r} does not produce {wanted[:100]!r}.",
+            {"media_type": [f"Must be one of: {', '.join(declared)}."]},
+        )
+
+    def options(self, registered: Registered, options: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            loaded: dict[str, Any] = registered.item.options_schema().load(dict(options))
+        except ValidationError as exc:
+            messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+            raise ExportRejected(
+                f"Invalid options for exporter {registered.item.name!r}.", {"options": messages}
+            ) from None
+        except Exception as exc:  # the schema is plugin code too
+            raise ExportRejected(
+                f"plugin {registered.plugin!r}: the options schema of exporter "
+                f"{registered.item.name!r} failed: {describe(exc)}",
+                status=502,
+            ) from exc
+        return loaded
+
+    # --- content -----------------------------------------------------------------
+
+    def bundle(
+        self,
+        campaign: str,
+        locale: str | None,
+        message_ids: Sequence[int] | None = None,
+        resource_ids: Sequence[int] | None = None,
+        now: datetime | None = None,
+    ) -> ContentBundle:
+        """The published content an export of ``campaign`` would see."""
+        requested: tuple[str, ...] = ()
+        if locale is not None:
+            try:
+                requested = (locales.normalize(locale),)
+            except locales.LocaleError as exc:
+                raise ExportRejected(str(exc), {"locale": [str(exc)]}) from None
+        now = now or utcnow()
+        with self.database.session() as session:
+            rows = queries.get_bundle(session, campaign, now) if SLUG_RE.match(campaign) else None
+            if rows is None:
+                detail = f"No published campaign {campaign[:80]!r}."
+                raise ExportRejected(detail, {"campaign": [detail]})
+            payload = representation.bundle(rows, requested)
+        errors: dict[str, list[str]] = {}
+        for key, ids in (("messages", message_ids), ("resources", resource_ids)):
+            if ids is None:
+                continue
+            present = {item["id"] for item in payload[key]}
+            missing = [i for i in ids if i not in present]
+            if missing:
+                errors[key[:-1] + "_ids"] = [
+                    f"Not published in campaign {campaign!r}: " + ", ".join(str(i) for i in missing)
+                ]
+            wanted = set(ids)
+            payload[key] = [item for item in payload[key] if item["id"] in wanted]
+        if errors:
+            raise ExportRejected("Some ids are not in this campaign.", errors)
+        return ContentBundle.from_api(payload, revision=content_revision(payload))
+
+    def available_locales(self, campaign: str) -> list[str]:
+        with self.database.session() as session:
+            row = None
+            if SLUG_RE.match(campaign):
+                row = queries.get_campaign(session, campaign, utcnow())
+            if row is None:
+                detail = f"No published campaign {campaign[:80]!r}."
+                raise ExportRejected(detail, {"campaign": [detail]})
+            return [t.locale for t in row.translations]
+
+    # --- running ---------------------------------------------------------------
+
+    def run(self, request: ExportRequest) -> Done:
+        """Export, or reuse an identical earlier export.
+
+        Raises :class:`ExportRejected` before anything runs, or
+        :class:`ExportFailed` with the stored failed record.
+        """
+        registered = self.exporter(request.exporter)
+        media_type = self.media_type(registered, request.media_type)
+        loaded = self.options(registered, request.options)
+        options = _json(loaded)
+        created = utcnow()
+        bundle = self.bundle(
+            request.campaign, request.locale, request.message_ids, request.resource_ids, created
+        )
+        key = self._request_key(registered, media_type, options, bundle, request)
+        with self.database.session() as session:
+            earlier = export_store.find_reusable(session, key)
+            if earlier is not None and self.store.has(
+                earlier.artifact_sha256 or "", earlier.artifact_size
+            ):
+                return Done(earlier.record(), reused=True)
+
+        started = utcnow()
+        clock = time.perf_counter()
+        job = sandbox.Job(
+            exporter=registered.item.name,
+            plugin=registered.plugin,
+            bundle=bundle,
+            options=loaded,
+            media_type=media_type,
+            max_bytes=self.max_bytes,
+        )
+        result = sandbox.run(job, self.host, self.timeout)
+        row = ExportRow(
+            id=uuid.uuid4().hex,
+            request_key=key,
+            exporter=registered.item.name,
+            plugin=registered.plugin,
+            plugin_version=registered.plugin_version,
+            campaign=bundle.campaign.slug,
+            locale=bundle.locale,
+            requested_locale=request.locale,
+            media_type=media_type,
+            options=options,
+            message_ids=list(request.message_ids) if request.message_ids is not None else None,
+            resource_ids=list(request.resource_ids) if request.resource_ids is not None else None,
+            content_revision=bundle.revision,
+            requested_by=request.requested_by,
+            created_at=created,
+            started_at=started,
+            finished_at=utcnow(),
+            duration_ms=round((time.perf_counter() - clock) * 1000, 1),
+            warnings=[],
+        )
+        field_name = None
+        if isinstance(result, sandbox.Produced):
+            artifact = result.artifact
+            row.status = "succeeded"
+            row.artifact_sha256 = self.store.put(artifact.content)
+            row.artifact_size = len(artifact.content)
+            row.artifact_filename = artifact.filename
+            row.artifact_media_type = artifact.media_type
+            row.artifact_metadata = dict(artifact.metadata)
+            row.warnings = list(artifact.warnings)
+        else:
+            row.status = "failed"
+            row.error_type = result.kind
+            row.failed_plugin = result.plugin
+            row.error = _failure_text(result)
+            field_name = result.field
+        with self.database.session() as session:
+            session.add(row)
+        record = row.record()
+        self.host.export_finished(record)
+        if row.status == "failed":
+            raise ExportFailed(record, field_name)
+        return Done(record, reused=False)
+
+    def _request_key(
+        self,
+        registered: Registered,
+        media_type: str,
+        options: Any,
+        bundle: ContentBundle,
+        request: ExportRequest,
+    ) -> str:
+        identity = {
+            "exporter": registered.item.name,
+            "plugin": registered.plugin,
+            "version": registered.plugin_version,
+            # A bundle-changing plugin added, removed or upgraded changes the output.
+            "prepare": self.host.prepare_plugins(),
+            "media_type": base_media_type(media_type),
+            "options": options,
+            "campaign": bundle.campaign.slug,
+            "locale": bundle.locale,
+            "messages": request.message_ids,
+            "resources": request.resource_ids,
+            "revision": bundle.revision,
+        }
+        return hashlib.sha256(orjson.dumps(identity, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+    # --- reading ----------------------------------------------------------------
+
+    def get(self, export_id: str) -> ExportRecord | None:
+        with self.database.session() as session:
+            row = export_store.get(session, export_id)
+            return row.record() if row is not None else None
+
+    def artifact_path(self, record: ExportRecord) -> Path | None:
+        """The stored file, if it is still there and intact in size."""
+        artifact = record.artifact
+        if not artifact or not self.store.has(artifact["sha256"], artifact["size"]):
+            return None
+        return self.store.path(artifact["sha256"])
+
+
+def _failure_text(result: sandbox.Failed) -> str:
+    if result.kind == "export-error":
+        return f"exporter refused the content: {result.message}"
+    return f"plugin {result.plugin!r} failed: {result.message}"
