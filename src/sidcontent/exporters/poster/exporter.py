@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from sidcontent.exporters.poster import layout
+from sidcontent.exporters.poster import fonts, layout
 from sidcontent.exporters.poster.options import PosterOptions, PosterOptionsSchema
 from sidcontent.exporters.poster.preview import render_png
 from sidcontent.exporters.poster.render import render_pdf
@@ -27,6 +27,12 @@ class PosterExporter(Exporter):
     )
     media_types = (PDF, PNG)
     options_schema = PosterOptionsSchema
+
+    def __init__(self) -> None:
+        # Parse the fonts now, in the process that loads plugins: the host forks a child
+        # per export, and a child that inherits parsed fonts saves ~60 ms on every poster.
+        fonts.faces()
+        fonts.coverage()
 
     def export(
         self, bundle: ContentBundle, options: Mapping[str, Any], context: ExportContext
