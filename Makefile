@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test lint format openapi bench clean
+.PHONY: install run test lint format openapi bench bench-social clean
 
 $(STAMP): pyproject.toml Makefile $(wildcard plugins/*/pyproject.toml plugins/*/src/*/*.py)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench: install
 	$(BIN)/python bench/read_api.py
 	$(BIN)/python bench/export_worker.py
 	$(BIN)/python bench/poster.py
+
+bench-social: install
+	$(BIN)/python bench/social.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .ruff_cache

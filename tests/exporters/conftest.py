@@ -1,36 +1,64 @@
-"""Fixtures for exporter tests: seed bundles from the HTTP read API, exporters
-loaded through the plugin hooks, and readers that look inside what they make."""
+"""Fixtures for exporter tests: the plugin host, and bundles to export.
+
+Exporters are called the way the host calls them: found through the hooks,
+options validated by their own schema, platforms from the registry.
+"""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any
 
-import pypdfium2
 import pytest
-import zxingcpp
-from flask import Flask
-from pypdf import PdfReader
+from poster_kit import Poster
 
 from sidcontent.exporting import Artifact, ContentBundle, ExportContext
 from sidcontent.plugins import PluginHost
 
-MM = 72 / 25.4
+ExportFn = Callable[..., Artifact]
 
 
 @pytest.fixture(scope="session")
-def seed_bundle(app: Flask) -> Callable[[str, str], ContentBundle]:
-    """``seed_bundle(slug, locale)``: a campaign's bundle exactly as an app reads it."""
+def host() -> PluginHost:
+    return PluginHost(builtins=("sidcontent.exporters.social",))
+
+
+@pytest.fixture(scope="session")
+def social(host: PluginHost) -> Any:
+    return host.exporters["social"].item
+
+
+@pytest.fixture(scope="session")
+def platforms(host: PluginHost) -> dict[str, Any]:
+    return {name: registered.item for name, registered in host.social_platforms.items()}
+
+
+@pytest.fixture(scope="session")
+def export(social: Any, platforms: dict[str, Any]) -> ExportFn:
+    """Run the social exporter as the host does: options through its schema."""
+
+    def run(
+        bundle: ContentBundle,
+        options: Mapping[str, Any] | None = None,
+        media_type: str = "application/json",
+    ) -> Artifact:
+        loaded = social.options_schema().load(dict(options or {}))
+        return social.export(bundle, loaded, ExportContext(media_type, platforms))
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def seed_bundle(app: Any) -> Callable[..., ContentBundle]:
+    """A seed campaign's bundle, read through the HTTP API."""
     cache: dict[tuple[str, str], ContentBundle] = {}
 
-    def get(slug: str = "sid-2017", locale: str = "fr") -> ContentBundle:
+    def get(slug: str = "sid-2017", locale: str = "en") -> ContentBundle:
         if (slug, locale) not in cache:
             response = app.test_client().get(f"/api/v1/campaigns/{slug}/bundle?locale={locale}")
             assert response.status_code == 200, response.get_data(as_text=True)
             cache[slug, locale] = ContentBundle.from_api(
-                response.get_json()["data"], response.headers.get("ETag", "")
+                response.get_json()["data"], revision=response.headers.get("ETag", "")
             )
         return cache[slug, locale]
 
@@ -38,91 +66,16 @@ def seed_bundle(app: Flask) -> Callable[[str, str], ContentBundle]:
 
 
 @pytest.fixture(scope="session")
-def export_poster() -> Callable[..., Artifact]:
-    """``export_poster(bundle, media_type=..., **options)`` through the plugin host."""
-    host = PluginHost(builtins=("sidcontent.exporters.poster",))
-    registered = host.exporters["poster"]
+def export_poster() -> ExportFn:
+    """``export_poster(bundle, media_type=..., **options)``, found through the hooks."""
+    registered = PluginHost(builtins=("sidcontent.exporters.poster",)).exporters["poster"]
     schema = registered.item.options_schema
 
-    def export(
-        bundle: ContentBundle, media_type: str = "application/pdf", **options: Any
-    ) -> Artifact:
+    def run(bundle: ContentBundle, media_type: str = "application/pdf", **options: Any) -> Artifact:
         loaded = schema().load(options)
         return registered.item.export(bundle, loaded, ExportContext(media_type=media_type))
 
-    return export
-
-
-@dataclass
-class Poster:
-    """A poster PDF read back with pypdf (structure) and PDFium (text and pixels)."""
-
-    pdf: bytes
-
-    def __post_init__(self) -> None:
-        self.reader = PdfReader(io.BytesIO(self.pdf))
-        self.page = self.reader.pages[0]
-
-    def box(self, name: str) -> tuple[float, float, float, float]:
-        return tuple(float(v) for v in self.page[name])  # type: ignore[return-value]
-
-    def text(self) -> str:
-        return " ".join(self.page.extract_text().split())
-
-    def char_boxes(self) -> list[tuple[str, tuple[float, float, float, float]]]:
-        """Each drawn character and its tight (ink) box, in PDF points."""
-        document = pypdfium2.PdfDocument(self.pdf)
-        try:
-            textpage = document[0].get_textpage()
-            out = []
-            for i in range(textpage.count_chars()):
-                ch = textpage.get_text_range(i, 1)
-                left, bottom, right, top = textpage.get_charbox(i)
-                if ch.strip() and right > left and top > bottom:
-                    out.append((ch, (left, bottom, right, top)))
-            return out
-        finally:
-            document.close()
-
-    def overlapping_chars(self, share: float = 0.3) -> list[tuple[str, str]]:
-        """Pairs of characters whose ink boxes overlap by more than ``share`` of the
-        smaller one: text that ran into other text. Neighbouring letters touch at most."""
-        chars = sorted(self.char_boxes(), key=lambda c: c[1][0])
-        out = []
-        for i, (a, (al, ab, ar, at)) in enumerate(chars):
-            for b, (bl, bb, br, bt) in chars[i + 1 :]:
-                if bl >= ar:
-                    break
-                w = min(ar, br) - max(al, bl)
-                h = min(at, bt) - max(ab, bb)
-                smaller = min((ar - al) * (at - ab), (br - bl) * (bt - bb))
-                if w > 0 and h > 0 and w * h > share * smaller:
-                    out.append((a, b))
-        return out
-
-    def render(self, scale: float = 1.0) -> Any:
-        document = pypdfium2.PdfDocument(self.pdf)
-        try:
-            return document[0].render(scale=scale).to_pil().convert("L")
-        finally:
-            document.close()
-
-    def qr_codes(self, scale: float = 1.0) -> list[Any]:
-        return zxingcpp.read_barcodes(self.render(scale), formats=zxingcpp.BarcodeFormat.QRCode)
-
-    def fonts(self) -> dict[str, dict[str, Any]]:
-        out = {}
-        for name, ref in self.page["/Resources"]["/Font"].items():
-            font = ref.get_object()
-            descriptor = font.get("/FontDescriptor")
-            if descriptor is None and "/DescendantFonts" in font:
-                descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-            out[name] = {
-                "base": str(font["/BaseFont"]),
-                "subtype": str(font["/Subtype"]),
-                "descriptor": descriptor.get_object() if descriptor is not None else None,
-            }
-        return out
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -49,7 +49,9 @@ def _expected_trim(size: str, orientation: str) -> tuple[float, float]:
 def test_every_size_orientation_and_bleed_prints(
     seed_bundle, export_poster, read_poster, size, orientation, bleed
 ) -> None:
-    artifact = export_poster(seed_bundle(), size=size, orientation=orientation, bleed=bleed)
+    artifact = export_poster(
+        seed_bundle(locale="fr"), size=size, orientation=orientation, bleed=bleed
+    )
     assert artifact.media_type == "application/pdf"
     assert artifact.content.startswith(b"%PDF-")
     poster = read_poster(artifact.content)
@@ -100,7 +102,7 @@ def test_every_size_orientation_and_bleed_prints(
 
 def test_qr_code_decodes_to_the_exact_tracked_url(seed_bundle, export_poster, read_poster):
     # A dark theme: the code must still be dark on light, with its own light quiet zone.
-    bundle = seed_bundle()
+    bundle = seed_bundle(locale="fr")
     dark = Palette("#0B1D3A", "#12A3A3", "#F28C28", "#14213D", "#F5F5F5")
     partner = "Fédération nationale des associations de parents d'élèves de l'école publique"
     assert len(partner) <= 80
@@ -147,7 +149,7 @@ def test_qr_code_decodes_to_the_exact_tracked_url(seed_bundle, export_poster, re
 
 
 def test_qr_keeps_partner_tracking_and_forces_print_medium(seed_bundle, export_poster, read_poster):
-    bundle = seed_bundle()
+    bundle = seed_bundle(locale="fr")
     message = replace(
         bundle.messages[0],
         link="https://example.org/kit?utm_source=partner&utm_medium=email&lang=fr#top",
@@ -224,7 +226,7 @@ def test_partner_line_in_the_posters_language(seed_bundle, export_poster, read_p
 
 def test_png_preview_is_the_trimmed_poster(seed_bundle, export_poster, read_poster):
     artifact = export_poster(
-        seed_bundle(), media_type="image/png", size="A4", bleed=True, preview_width=900
+        seed_bundle(locale="fr"), media_type="image/png", size="A4", bleed=True, preview_width=900
     )
     assert artifact.media_type == "image/png"
     assert artifact.filename.endswith(".png")
@@ -243,5 +245,5 @@ def test_unsupported_media_type_is_refused(seed_bundle):
 
     exporter = PluginHost(builtins=("sidcontent.exporters.poster",)).exporters["poster"].item
     with pytest.raises(ExportError) as error:
-        exporter.export(seed_bundle(), {}, ExportContext(media_type="image/svg+xml"))
+        exporter.export(seed_bundle(locale="fr"), {}, ExportContext(media_type="image/svg+xml"))
     assert error.value.field == "media_type"

@@ -46,7 +46,7 @@ def test_500_character_headline_is_fitted_where_it_can_be_and_refused_where_not(
 ):
     headline = _sentence(500)
     assert len(headline) == 500
-    bundle = _with_message(seed_bundle(), headline=headline)
+    bundle = _with_message(seed_bundle(locale="fr"), headline=headline)
 
     # Portrait has room at the smallest headline size: fitted, inside the safe area.
     for options in ({"size": "A4"}, {"size": "tabloid"}):
@@ -65,20 +65,20 @@ def test_500_character_headline_is_fitted_where_it_can_be_and_refused_where_not(
 
 
 def test_headline_shrinks_to_fit_and_stays_large_when_short(seed_bundle, export_poster):
-    short = export_poster(_with_message(seed_bundle(), headline="Be kind online"))
-    long = export_poster(_with_message(seed_bundle(), headline=_sentence(160)))
+    short = export_poster(_with_message(seed_bundle(locale="fr"), headline="Be kind online"))
+    long = export_poster(_with_message(seed_bundle(locale="fr"), headline=_sentence(160)))
     assert short.metadata["headline_pt"] > long.metadata["headline_pt"] >= 4.5 * 210 * MM / 100
 
 
 def test_one_80_character_word_headline_is_refused(seed_bundle, export_poster):
-    bundle = _with_message(seed_bundle(), headline="a" * 80)
+    bundle = _with_message(seed_bundle(locale="fr"), headline="a" * 80)
     error = _refused(export_poster, bundle, size="A2", orientation="landscape")
     assert error.field == "headline"
 
 
 def test_one_80_character_word_in_the_body_is_fitted(seed_bundle, export_poster, read_poster):
     word = "Supercalifragilistic" * 4
-    bundle = _with_message(seed_bundle(), body=f"Remember this: {word} and be kind.")
+    bundle = _with_message(seed_bundle(locale="fr"), body=f"Remember this: {word} and be kind.")
     poster = read_poster(export_poster(bundle, size="A4").content)
     assert word in poster.text().replace(" ", "")
     assert _inside_safe_area(poster)
@@ -94,7 +94,7 @@ def test_one_80_character_word_in_the_body_is_fitted(seed_bundle, export_poster,
     ids=["emoji", "cjk", "symbol"],
 )
 def test_characters_the_font_cannot_draw_are_named(seed_bundle, export_poster, text, named):
-    error = _refused(export_poster, _with_message(seed_bundle(), headline=text))
+    error = _refused(export_poster, _with_message(seed_bundle(locale="fr"), headline=text))
     assert error.field == "headline"
     assert named in error.message
     assert "cannot draw" in error.message
@@ -104,14 +104,15 @@ def test_characters_the_font_cannot_draw_are_named(seed_bundle, export_poster, t
     "text", ["إنترنت أكثر أمانًا للجميع", "אינטרנט בטוח יותר"], ids=["arabic", "hebrew"]
 )
 def test_right_to_left_text_is_refused_clearly(seed_bundle, export_poster, text):
-    error = _refused(export_poster, _with_message(seed_bundle(), body=text))
+    error = _refused(export_poster, _with_message(seed_bundle(locale="fr"), body=text))
     assert error.field == "body"
     assert "right-to-left" in error.message
 
 
 def test_control_characters_are_removed_with_a_warning(seed_bundle, export_poster, read_poster):
     bundle = _with_message(
-        seed_bundle(), headline="Be\x00 the\u202e change\ttoday\r\nand\u200b every day\x07"
+        seed_bundle(locale="fr"),
+        headline="Be\x00 the\u202e change\ttoday\r\nand\u200b every day\x07",
     )
     artifact = export_poster(bundle)
     assert "Be the change today and every day" in read_poster(artifact.content).text()
@@ -123,7 +124,9 @@ def test_control_characters_are_removed_with_a_warning(seed_bundle, export_poste
 
 def test_greek_and_cyrillic_print(seed_bundle, export_poster, read_poster):
     bundle = _with_message(
-        seed_bundle(), headline="Ασφαλές διαδίκτυο για όλους", body="Безопасный интернет для всех."
+        seed_bundle(locale="fr"),
+        headline="Ασφαλές διαδίκτυο για όλους",
+        body="Безопасный интернет для всех.",
     )
     text = read_poster(export_poster(bundle, size="A3").content).text()
     assert "Ασφαλές διαδίκτυο για όλους" in text
@@ -131,7 +134,7 @@ def test_greek_and_cyrillic_print(seed_bundle, export_poster, read_poster):
 
 
 def test_missing_glyphs_in_the_campaign_name_name_that_field(seed_bundle, export_poster):
-    bundle = seed_bundle()
+    bundle = seed_bundle(locale="fr")
     bundle = replace(bundle, campaign=replace(bundle.campaign, name="安全互联网日 2017"))
     error = _refused(export_poster, bundle)
     assert error.field == "campaign.name"
@@ -154,14 +157,14 @@ def test_too_many_long_tips_are_refused(seed_bundle, export_poster):
 
 
 def test_a_bad_palette_colour_is_named(seed_bundle, export_poster):
-    bundle = seed_bundle()
+    bundle = seed_bundle(locale="fr")
     theme = replace(bundle.theme, palette=Palette("blue", "#12A3A3", "#F28C28", "#FFF", "#000"))
     error = _refused(export_poster, replace(bundle, theme=theme))
     assert error.field == "theme.palette.primary"
 
 
 def test_a_non_http_link_is_refused_for_the_qr_code(seed_bundle, export_poster):
-    bundle = _with_message(seed_bundle(), link="javascript:alert(1)")
+    bundle = _with_message(seed_bundle(locale="fr"), link="javascript:alert(1)")
     error = _refused(export_poster, bundle)
     assert error.field == "url"
 
@@ -177,14 +180,14 @@ def test_a_non_http_link_is_refused_for_the_qr_code(seed_bundle, export_poster):
     ],
 )
 def test_unknown_content_is_named(seed_bundle, export_poster, options, field):
-    assert _refused(export_poster, seed_bundle(), **options).field == field
+    assert _refused(export_poster, seed_bundle(locale="fr"), **options).field == field
 
 
 def test_raw_options_are_validated_by_the_exporter_too(seed_bundle):
     """A host that forgot to load the options still gets a named field, not a crash."""
     exporter = PluginHost(builtins=("sidcontent.exporters.poster",)).exporters["poster"].item
     with pytest.raises(ExportError) as error:
-        exporter.export(seed_bundle(), {"size": "B5"}, ExportContext("application/pdf"))
+        exporter.export(seed_bundle(locale="fr"), {"size": "B5"}, ExportContext("application/pdf"))
     assert error.value.field == "size"
 
 
@@ -249,7 +252,7 @@ def test_a_locale_whose_glyphs_are_missing_gets_a_clear_error(fresh_app, tmp_pat
 @pytest.mark.parametrize("headline", ["", "   ", "\x00\u200b"], ids=["empty", "blank", "invisible"])
 @pytest.mark.parametrize("layout", ["headline", "tips"])
 def test_an_empty_headline_is_refused(seed_bundle, export_poster, headline, layout):
-    bundle = _with_message(seed_bundle(), headline=headline)
+    bundle = _with_message(seed_bundle(locale="fr"), headline=headline)
     options = {"messages": [bundle.messages[0].id]} if layout == "tips" else {}
     error = _refused(export_poster, bundle, layout=layout, **options)
     assert error.field == "headline"
@@ -257,19 +260,19 @@ def test_an_empty_headline_is_refused(seed_bundle, export_poster, headline, layo
 
 
 def test_missing_body_and_call_to_action_are_left_out(seed_bundle, export_poster, read_poster):
-    bundle = _with_message(seed_bundle(), body=None, call_to_action="  ")
+    bundle = _with_message(seed_bundle(locale="fr"), body=None, call_to_action="  ")
     text = read_poster(export_poster(bundle).content).text()
     assert "Sois le changement" in text
     assert "Découvrez" not in text and "130 pays" not in text
 
 
 def test_a_bundle_without_a_theme_uses_default_colours(seed_bundle, export_poster, read_poster):
-    artifact = export_poster(replace(seed_bundle(), theme=None), layout="tips")
+    artifact = export_poster(replace(seed_bundle(locale="fr"), theme=None), layout="tips")
     assert read_poster(artifact.content).text()
 
 
 def test_nothing_to_link_to_is_refused(seed_bundle, export_poster):
-    bundle = _with_message(seed_bundle(), link=None)
+    bundle = _with_message(seed_bundle(locale="fr"), link=None)
     bundle = replace(bundle, campaign=replace(bundle.campaign, url=None), resources=())
     error = _refused(export_poster, bundle)
     assert error.field == "resource"

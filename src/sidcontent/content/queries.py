@@ -9,7 +9,6 @@ page 5,000.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -63,6 +62,24 @@ _LOADS: dict[Any, tuple[Any, ...]] = {
 }
 
 
+# Where ``q`` searches: each type's translation table, its owner key and the
+# text columns, in every locale (a reader may search in any language).
+_SEARCHED: dict[Any, tuple[Any, Any, tuple[str, ...]]] = {
+    Theme: (ThemeTranslation, ThemeTranslation.theme_id, ("name", "description")),
+    Campaign: (
+        CampaignTranslation,
+        CampaignTranslation.campaign_id,
+        ("name", "tagline", "description"),
+    ),
+    Message: (
+        MessageTranslation,
+        MessageTranslation.message_id,
+        ("headline", "body", "call_to_action"),
+    ),
+    Resource: (ResourceTranslation, ResourceTranslation.resource_id, ("title", "description")),
+}
+
+
 def _select(model: Any) -> Select[Any]:
     return select(model).options(*_LOADS[model])
 
@@ -79,10 +96,11 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _text_match(translation: Any, owner_key: Any, owner_id: Any, columns: Sequence[str], q: str):  # type: ignore[no-untyped-def]
+def _text_match(model: Any, q: str) -> ColumnElement[bool]:
+    translation, owner_key, columns = _SEARCHED[model]
     pattern = _like(q)
     return exists().where(
-        owner_key == owner_id,
+        owner_key == model.id,
         or_(*(getattr(translation, c).ilike(pattern, escape="\\") for c in columns)),
     )
 
@@ -105,6 +123,8 @@ def _common(stmt: Select[Any], model: Any, filters: dict[str, Any], now: datetim
         stmt = stmt.where(model.status == filters["status"])
     if filters.get("updated_since") is not None:
         stmt = stmt.where(model.updated_at >= filters["updated_since"])
+    if filters.get("q"):
+        stmt = stmt.where(_text_match(model, filters["q"]))
     return stmt
 
 
@@ -126,16 +146,6 @@ def list_themes(
     preview: bool = False,
 ) -> Page[Theme]:
     stmt = _common(_select(Theme), Theme, filters, now, preview)
-    if filters.get("q"):
-        stmt = stmt.where(
-            _text_match(
-                ThemeTranslation,
-                ThemeTranslation.theme_id,
-                Theme.id,
-                ("name", "description"),
-                filters["q"],
-            )
-        )
     return _page(session, stmt, Theme, after, limit)
 
 
@@ -155,16 +165,6 @@ def list_campaigns(
         stmt = stmt.where(
             Campaign.day >= datetime(year, 1, 1).date(),
             Campaign.day <= datetime(year, 12, 31).date(),
-        )
-    if filters.get("q"):
-        stmt = stmt.where(
-            _text_match(
-                CampaignTranslation,
-                CampaignTranslation.campaign_id,
-                Campaign.id,
-                ("name", "tagline", "description"),
-                filters["q"],
-            )
         )
     return _page(session, stmt, Campaign, after, limit)
 
@@ -200,16 +200,6 @@ def list_messages(
         stmt = stmt.where(
             Message.id.in_(select(MessageTag.message_id).where(MessageTag.tag == filters["tag"]))
         )
-    if filters.get("q"):
-        stmt = stmt.where(
-            _text_match(
-                MessageTranslation,
-                MessageTranslation.message_id,
-                Message.id,
-                ("headline", "body", "call_to_action"),
-                filters["q"],
-            )
-        )
     return _page(session, stmt, Message, after, limit)
 
 
@@ -237,16 +227,6 @@ def list_resources(
         stmt = stmt.where(
             Resource.id.in_(
                 select(ResourceTag.resource_id).where(ResourceTag.tag == filters["tag"])
-            )
-        )
-    if filters.get("q"):
-        stmt = stmt.where(
-            _text_match(
-                ResourceTranslation,
-                ResourceTranslation.resource_id,
-                Resource.id,
-                ("title", "description"),
-                filters["q"],
             )
         )
     return _page(session, stmt, Resource, after, limit)

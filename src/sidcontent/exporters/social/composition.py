@@ -1,0 +1,182 @@
+"""Turning one message into a post for one platform: compose, then fit.
+
+Layout of a post, blocks separated by a blank line::
+
+    headline
+    body
+    call to action
+    link              (Instagram: a "link in bio" line instead)
+    #hashtags
+
+When the text is over the platform's limit:
+
+- ``mode="thread"`` splits it into numbered parts (``1/3``), cutting at the
+  last paragraph end that fills at least half a part, else at the last line
+  or sentence end that does, otherwise at the last word (or, in Chinese and
+  Japanese, ideograph) boundary. No cut
+  falls inside a word, URL, hashtag or grapheme cluster, and no part is
+  empty. Platforms without threads (LinkedIn, Instagram, Facebook) are
+  shortened instead.
+- ``mode="shorten"`` drops optional parts until the post fits, in this
+  order: appended hashtags from the last to the second; the call to action;
+  the body's sentences from the last to the first; the first hashtag. The
+  headline and the link are never dropped: if they alone do not fit, the
+  export fails and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from . import text as textmod
+from .platforms import Rules
+
+NUMBERING_WIDTHS = (1, 2, 3, 4)
+
+
+class TooLong(Exception):
+    """A piece of text that fits in no part of its own."""
+
+    def __init__(self, piece: str, length: int, limit: int) -> None:
+        super().__init__(piece)
+        self.piece = piece
+        self.length = length
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message's parts for one platform, cleaned, before fitting."""
+
+    headline: str
+    body: str
+    call_to_action: str
+    link_line: str  # the URL, a "link in bio" line, or ""
+    hashtags: tuple[str, ...]  # appended after the text, without '#'
+
+    def text(self) -> str:
+        action = "\n".join(p for p in (self.call_to_action, self.link_line) if p)
+        tags = " ".join(f"#{tag}" for tag in self.hashtags)
+        return "\n\n".join(p for p in (self.headline, self.body, action, tags) if p)
+
+
+@dataclass
+class Fitted:
+    parts: list[str]
+    mode: str
+    dropped: list[str] = field(default_factory=list)
+
+
+def fit(draft: Draft, rules: Rules, mode: str) -> Fitted:
+    """Fit a draft to a platform, in ``mode`` ("thread" or "shorten")."""
+    full = draft.text()
+    if rules.fits(full):
+        return Fitted([full], "single")
+    if mode == "thread" and rules.supports_threads:
+        return Fitted(split(full, rules), "thread")
+    return shorten(draft, rules)
+
+
+def shorten(draft: Draft, rules: Rules) -> Fitted:
+    """Drop optional parts, in the documented order, until the post fits."""
+    dropped: list[str] = []
+    current = draft
+
+    def attempt(extra: list[str]) -> Fitted | None:
+        text = current.text()
+        if rules.fits(text):
+            return Fitted([text], "shorten", dropped + extra)
+        return None
+
+    for tag in reversed(draft.hashtags[1:]):
+        current = replace(current, hashtags=current.hashtags[:-1])
+        dropped.append(f"hashtag #{tag}")
+        if fitted := attempt([]):
+            return fitted
+    if current.call_to_action:
+        current = replace(current, call_to_action="")
+        dropped.append("call to action")
+        if fitted := attempt([]):
+            return fitted
+    body = textmod.units(current.body)
+    starts = [k for k, unit in enumerate(body) if unit.strength >= textmod.SENTENCE]
+    for gone, start in enumerate(reversed(starts), 1):
+        current = replace(current, body=textmod.join(body[:start]))
+        if fitted := attempt([f"{gone} of {len(starts)} body sentences"]):
+            return fitted
+    if starts:
+        dropped.append(f"{len(starts)} of {len(starts)} body sentences")
+    if current.hashtags:
+        dropped.append(f"hashtag #{current.hashtags[0]}")
+        current = replace(current, hashtags=())
+        if fitted := attempt([]):
+            return fitted
+    text = current.text()
+    raise TooLong(text, rules.count(text), rules.limit)
+
+
+def split(text: str, rules: Rules) -> list[str]:
+    """Split ``text`` into numbered parts that each fit ``rules``."""
+    units = textmod.units(text)
+    for width in NUMBERING_WIDTHS:
+        widest = "9" * width
+        parts = _split(units, rules, f" {widest}/{widest}")
+        total = len(parts)
+        if len(str(total)) > width:
+            continue
+        numbered = [f"{part} {n}/{total}" for n, part in enumerate(parts, 1)]
+        for part in numbered:
+            if not rules.fits(part):
+                raise TooLong(part, rules.count(part), rules.limit)
+        return numbered
+    raise TooLong(text, rules.count(text), rules.limit)
+
+
+def _cost(rules: Rules, piece: str) -> tuple[int, int]:
+    return rules.count(piece), len(piece.encode("utf-8")) if rules.max_bytes else 0
+
+
+def _split(units: list[textmod.Unit], rules: Rules, suffix: str) -> list[str]:
+    """Greedy split: estimate each part by adding up unit costs, cut at the
+    best boundary, then check the part exactly and back off if needed (a
+    platform's count need not add up exactly across units)."""
+    limit, max_bytes = rules.limit, rules.max_bytes or 0
+    parts: list[str] = []
+    i, n = 0, len(units)
+    suffix_count, suffix_bytes = _cost(rules, suffix)
+    while i < n:
+        count, size = _cost(rules, units[i].text)
+        count, size = count + suffix_count, size + suffix_bytes
+        fill = [count]  # estimated cost of units[i:k] for k = i + 1 ...
+        j = i + 1
+        while j < n:
+            sep_count, sep_size = _cost(rules, units[j].sep)
+            unit_count, unit_size = _cost(rules, units[j].text)
+            count, size = count + sep_count + unit_count, size + sep_size + unit_size
+            if count > limit or (max_bytes and size > max_bytes):
+                break
+            fill.append(count)
+            j += 1
+        k = j if j == n else _best_break(units, i, j, fill)
+        while True:
+            candidate = textmod.join(units[i:k])
+            if rules.fits(candidate + suffix):
+                break
+            if k == i + 1:
+                raise TooLong(candidate, rules.count(candidate + suffix), limit)
+            k -= 1
+        parts.append(candidate)
+        i = k
+    return parts
+
+
+def _best_break(units: list[textmod.Unit], i: int, j: int, fill: list[int]) -> int:
+    """Where to end the part units[i:j] (exclusive): the last paragraph end
+    that keeps at least half the room used, else the last line or sentence
+    end that does, else ``j`` (a word boundary)."""
+    best = fill[-1]
+    for strength in (textmod.PARAGRAPH, textmod.SENTENCE):
+        for k in range(j, i, -1):
+            if units[k].strength >= strength and fill[k - i - 1] * 2 >= best:
+                return k
+    return j
