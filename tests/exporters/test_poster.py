@@ -22,7 +22,7 @@ MM = 72 / 25.4
 SAFE = 5 * MM  # print shops ask for text at least 3-5 mm inside the trim
 HEADLINE_FR = "Sois le changement : unissons-nous pour un meilleur Internet"
 TRACKED_HOME = (
-    "https://www.saferinternetday.org/?utm_source=sidcontent&utm_medium=print&utm_campaign=sid-2017"
+    "https://www.saferinternetday.org/?utm_source=poster&utm_medium=print&utm_campaign=sid-2017"
 )
 SIZES_MM = {"A4": (210, 297), "A3": (297, 420), "A2": (420, 594)}
 SIZES_IN = {"letter": (8.5, 11), "tabloid": (11, 17)}
@@ -148,7 +148,7 @@ def test_qr_code_decodes_to_the_exact_tracked_url(seed_bundle, export_poster, re
     ] == []
 
 
-def test_qr_keeps_partner_tracking_and_forces_print_medium(seed_bundle, export_poster, read_poster):
+def test_qr_link_is_tagged_for_print_and_keeps_the_rest(seed_bundle, export_poster, read_poster):
     bundle = seed_bundle(locale="fr")
     message = replace(
         bundle.messages[0],
@@ -156,7 +156,7 @@ def test_qr_keeps_partner_tracking_and_forces_print_medium(seed_bundle, export_p
     )
     artifact = export_poster(replace(bundle, messages=(message,)), size="A4")
     expected = (
-        "https://example.org/kit?utm_source=partner&lang=fr&utm_medium=print"
+        "https://example.org/kit?lang=fr&utm_source=poster&utm_medium=print"
         "&utm_campaign=sid-2017#top"
     )
     assert [c.text for c in read_poster(artifact.content).qr_codes(scale=3)] == [expected]

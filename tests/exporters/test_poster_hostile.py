@@ -163,10 +163,14 @@ def test_a_bad_palette_colour_is_named(seed_bundle, export_poster):
     assert error.field == "theme.palette.primary"
 
 
-def test_a_non_http_link_is_refused_for_the_qr_code(seed_bundle, export_poster):
-    bundle = _with_message(seed_bundle(locale="fr"), link="javascript:alert(1)")
+@pytest.mark.parametrize(
+    "link", ["javascript:alert(1)", "https://user:secret@example.org/", "/relative/path"]
+)
+def test_a_link_unfit_for_a_qr_code_is_refused(seed_bundle, export_poster, link):
+    bundle = _with_message(seed_bundle(locale="fr"), link=link)
     error = _refused(export_poster, bundle)
     assert error.field == "url"
+    assert "QR code" in error.message
 
 
 @pytest.mark.parametrize(

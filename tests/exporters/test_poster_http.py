@@ -11,7 +11,7 @@ from tests.pluginkit import marketer_client, plugin_app
 
 HEADLINE_FR = "Sois le changement : unissons-nous pour un meilleur Internet"
 TRACKED_HOME = (
-    "https://www.saferinternetday.org/?utm_source=sidcontent&utm_medium=print&utm_campaign=sid-2017"
+    "https://www.saferinternetday.org/?utm_source=poster&utm_medium=print&utm_campaign=sid-2017"
 )
 
 

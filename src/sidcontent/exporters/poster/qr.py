@@ -4,30 +4,29 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import segno
 
+from sidcontent.exporters.social import links
 from sidcontent.exporting import ExportError
 
 QUIET_ZONE = 4  # modules; ISO/IEC 18004 asks for 4 around the symbol
+SOURCE, MEDIUM = "poster", "print"
 ERROR_CORRECTION = "m"  # M restores ~15% damage; segno may raise it when it costs no size
 
 
 def tracked_url(url: str, campaign: str) -> str:
-    """``url`` with utm tracking for print: the medium is always ``print``; a source or
-    campaign already on the link is kept, so partners' own tracking survives."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ExportError(f"the QR code needs an http(s) URL, not {url!r}", field="url")
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "utm_medium"]
-    names = {k for k, _ in query}
-    if "utm_source" not in names:
-        query.append(("utm_source", "sidcontent"))
-    query.append(("utm_medium", "print"))
-    if "utm_campaign" not in names:
-        query.append(("utm_campaign", campaign))
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    """``url`` made safe to encode and tagged for print analytics.
+
+    The social exporter's link rules, shared rather than written twice: an absolute
+    http(s) URL without credentials, IDNA host, percent-encoded; ``utm_source=poster``,
+    ``utm_medium=print`` and ``utm_campaign=<slug>`` replace any earlier values, the
+    rest of the query and the fragment are kept byte for byte.
+    """
+    try:
+        return links.track(links.normalize(url), source=SOURCE, medium=MEDIUM, campaign=campaign)
+    except links.LinkError as error:
+        raise ExportError(f"the QR code cannot point to it: {error}", field="url") from None
 
 
 @dataclass(frozen=True)
