@@ -38,7 +38,7 @@ from marshmallow import Schema
 from sidcontent import __version__, exporting, hookspecs
 from sidcontent.exporting import Exporter, SocialPlatform
 
-BUILTIN_PLUGINS: tuple[str, ...] = ("sidcontent.exporters.social",)
+BUILTIN_PLUGINS: tuple[str, ...] = ("sidcontent.exporters.social", "sidcontent.exporters.poster")
 
 
 class PluginError(Exception):
