@@ -40,6 +40,7 @@ from sidcontent.exporting import Exporter, SocialPlatform
 
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "sidcontent.exporters.social",
+    "sidcontent.exporters.poster",
     "sidcontent.exporters.newsletter",
 )
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
+from poster_kit import Poster
 
 from sidcontent.exporting import Artifact, ContentBundle, ExportContext
 from sidcontent.plugins import PluginHost
@@ -62,3 +63,21 @@ def seed_bundle(app: Any) -> Callable[..., ContentBundle]:
         return cache[slug, locale]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def export_poster() -> ExportFn:
+    """``export_poster(bundle, media_type=..., **options)``, found through the hooks."""
+    registered = PluginHost(builtins=("sidcontent.exporters.poster",)).exporters["poster"]
+    schema = registered.item.options_schema
+
+    def run(bundle: ContentBundle, media_type: str = "application/pdf", **options: Any) -> Artifact:
+        loaded = schema().load(options)
+        return registered.item.export(bundle, loaded, ExportContext(media_type=media_type))
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def read_poster() -> Callable[[bytes], Poster]:
+    return Poster
