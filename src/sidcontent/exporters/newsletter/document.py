@@ -127,11 +127,13 @@ def build(bundle: ContentBundle, options: Mapping[str, Any]) -> Newsletter:
         raise ExportError(f"{bundle.locale!r} is not a language tag", field="locale")
     strings = Strings(bundle.locale)
     campaign = bundle.campaign
-    params = _tracking(bundle, options)
+    source, utm_campaign = options["utm_source"], options.get("utm_campaign") or campaign.slug
 
     def link(url: str, label: str, field: str, content: str) -> Link:
         safe = safe_url(url, field)
-        return Link(tracked(safe, {**params, "utm_content": content} if params else {}), label)
+        if not options["tracking"]:
+            return Link(safe, label)
+        return Link(tracked(safe, source=source, campaign=utm_campaign, content=content), label)
 
     def entry(message: Message, index: int) -> Entry:
         # A call to action without a link of its own points at the campaign;
@@ -276,16 +278,6 @@ def _lang(item_locale: str, locale: str) -> str | None:
 
 
 # --- choices ------------------------------------------------------------------
-
-
-def _tracking(bundle: ContentBundle, options: Mapping[str, Any]) -> dict[str, str]:
-    if not options["tracking"]:
-        return {}
-    return {
-        "utm_source": options["utm_source"],
-        "utm_medium": "email",
-        "utm_campaign": options.get("utm_campaign") or bundle.campaign.slug,
-    }
 
 
 def _greeting(strings: Strings, options: Mapping[str, Any]) -> Greeting:
