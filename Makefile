@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python bench/read_api.py
 	$(BIN)/python bench/export_worker.py
 	$(BIN)/python bench/poster.py
+	$(BIN)/python bench/newsletter.py
 
 bench-social: install
 	$(BIN)/python bench/social.py

@@ -38,7 +38,11 @@ from marshmallow import Schema
 from sidcontent import __version__, exporting, hookspecs
 from sidcontent.exporting import Exporter, SocialPlatform
 
-BUILTIN_PLUGINS: tuple[str, ...] = ("sidcontent.exporters.social", "sidcontent.exporters.poster")
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "sidcontent.exporters.social",
+    "sidcontent.exporters.poster",
+    "sidcontent.exporters.newsletter",
+)
 
 
 class PluginError(Exception):
