@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sidcontent.exporters.colours import AA_TEXT, contrast, luminance, rgb
 from sidcontent.exporting import ExportError, Palette
 
-AA_TEXT = 4.5
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 
 # Used when a bundle has no theme: a neutral blue scheme.
@@ -36,31 +36,11 @@ def parse_hex(value: str, field: str = "colour") -> tuple[int, int, int]:
     """``#rgb`` or ``#rrggbb`` as an (r, g, b) tuple; anything else is an ExportError."""
     if not isinstance(value, str) or not _HEX.fullmatch(value):
         raise ExportError(f"{value!r} is not a #rrggbb colour", field=field)
-    digits = value[1:]
-    if len(digits) == 3:
-        digits = "".join(c * 2 for c in digits)
-    return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
+    return rgb(value)
 
 
 def to_hex(rgb: tuple[float, float, float]) -> str:
     return "#" + "".join(f"{max(0, min(255, round(c))):02x}" for c in rgb)
-
-
-def relative_luminance(colour: str) -> float:
-    """WCAG 2.x relative luminance of an sRGB colour."""
-
-    def channel(c: int) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = parse_hex(colour)
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def contrast(a: str, b: str) -> float:
-    """WCAG contrast ratio between two colours, 1 to 21."""
-    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
 
 
 def mix(a: str, b: str, amount: float) -> str:
@@ -74,7 +54,7 @@ def readable(foreground: str, background: str, minimum: float = AA_TEXT) -> str:
     closest shade of it (towards black on light backgrounds, white on dark) that does."""
     if contrast(foreground, background) >= minimum:
         return foreground.lower()
-    target = _BLACK if relative_luminance(background) > 0.18 else _WHITE
+    target = _BLACK if luminance(background) > 0.18 else _WHITE
     for step in range(1, 21):
         candidate = mix(foreground, target, step / 20)
         if contrast(candidate, background) >= minimum:
@@ -122,7 +102,7 @@ def colours_for(palette: Palette | None) -> Colours:
 
 def _light(p: Palette) -> Scheme:
     surface = p.background.lower()
-    if relative_luminance(surface) < 0.5:
+    if luminance(surface) < 0.5:
         # A dark "background" in a palette is a poster colour, not an email body.
         surface = _WHITE
     page = mix(surface, p.primary, 0.06)
@@ -145,10 +125,10 @@ def _light(p: Palette) -> Scheme:
 
 
 def _dark(p: Palette) -> Scheme:
-    text_luminance = relative_luminance(p.text)
+    text_luminance = luminance(p.text)
     surface = p.text.lower() if text_luminance < 0.03 else _DARK_FALLBACK
     page = mix(surface, _BLACK, 0.3)
-    light_text = p.background if relative_luminance(p.background) > 0.7 else _WHITE
+    light_text = p.background if luminance(p.background) > 0.7 else _WHITE
     text = readable(mix(light_text, surface, 0.08), surface, 7.0)
     band = p.primary.lower()
     button = p.accent.lower()

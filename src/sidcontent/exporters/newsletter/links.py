@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
-from sidcontent.exporters.social import links
+from sidcontent.exporters import links
 from sidcontent.exporting import ExportError
 
 MEDIUM = "email"

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from sidcontent.exporters.colours import AA_TEXT, contrast
 from sidcontent.exporters.poster import fonts, labels, qr
 from sidcontent.exporters.poster.fitting import Fitted, fit
 from sidcontent.exporters.poster.fonts import Face
@@ -157,7 +158,7 @@ def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
         face=fonts.faces(),
         on_band=_readable(palette.primary, ("#FFFFFF", palette.text, "#000000")),
         ink=ink,
-        strong=palette.primary if _contrast(palette.primary, palette.background) >= 3 else ink,
+        strong=palette.primary if contrast(palette.primary, palette.background) >= 3 else ink,
         accent=palette.accent,
     )
     u, s, t = g.unit, g.safe, g.trim
@@ -523,27 +524,9 @@ def _display_url(url: str) -> str:
     return (host + parts.path).rstrip("/")
 
 
-def _rgb(color: str) -> tuple[float, float, float]:
-    h = color.lstrip("#")
-    return (int(h[0:2], 16) / 255, int(h[2:4], 16) / 255, int(h[4:6], 16) / 255)
-
-
-def _luminance(color: str) -> float:
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in _rgb(color))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def _contrast(a: str, b: str) -> float:
-    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
 def _readable(background: str, candidates: tuple[str, ...]) -> str:
     """The first candidate with WCAG contrast >= 4.5 on ``background``, else the best."""
     for c in candidates:
-        if _contrast(c, background) >= 4.5:
+        if contrast(c, background) >= AA_TEXT:
             return c
-    return max(candidates, key=lambda c: _contrast(c, background))
+    return max(candidates, key=lambda c: contrast(c, background))

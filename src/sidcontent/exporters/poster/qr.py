@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import segno
 
-from sidcontent.exporters.social import links
+from sidcontent.exporters import links
 from sidcontent.exporting import ExportError
 
 QUIET_ZONE = 4  # modules; ISO/IEC 18004 asks for 4 around the symbol

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from sidcontent.exporters import links
 from sidcontent.exporting import Campaign, ExportError, Message
 
-from . import links
 from . import text as textmod
 from .composition import Draft
 from .platforms import Rules

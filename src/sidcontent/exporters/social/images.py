@@ -26,6 +26,7 @@ import regex
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
+from sidcontent.exporters.colours import contrast
 from sidcontent.exporting import Palette
 
 from . import text as textmod
@@ -49,28 +50,6 @@ class ImageTextError(ValueError):
 
 
 # --- colour -------------------------------------------------------------------
-
-
-def _channel(value: int) -> float:
-    c = value / 255
-    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-
-def rgb(colour: str) -> tuple[int, int, int]:
-    value = colour.lstrip("#")
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
-
-
-def luminance(colour: str | tuple[int, int, int]) -> float:
-    """WCAG 2 relative luminance."""
-    r, g, b = rgb(colour) if isinstance(colour, str) else colour
-    return 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)
-
-
-def contrast(a: str | tuple[int, int, int], b: str | tuple[int, int, int]) -> float:
-    """WCAG 2 contrast ratio, 1 to 21."""
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,9 @@
-"""Links in posts: checked, made safe to auto-link, and tagged for analytics."""
+"""Links in exports: checked, made safe to auto-link, and tagged for analytics.
+
+Shared by the built-in exporters (social, poster, newsletter) and available
+to third-party plugins, so every export tracks links the same way:
+``track(normalize(url), source=..., medium="email", campaign=slug)``.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ _SAFE_QUERY = _SAFE_PATH + "?"
 
 
 class LinkError(ValueError):
-    """A link that cannot go into a post."""
+    """A link that cannot go into an export."""
 
 
 def normalize(url: str) -> str:
@@ -32,7 +37,7 @@ def normalize(url: str) -> str:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise LinkError(f"{url!r} is not an absolute http(s) URL")
     if parts.username or parts.password:
-        raise LinkError(f"{url!r} carries credentials; links in posts must not")
+        raise LinkError(f"{url!r} carries credentials; links in exports must not")
     try:
         host = parts.hostname.encode("idna").decode("ascii")
     except UnicodeError:
