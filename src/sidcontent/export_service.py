@@ -57,6 +57,13 @@ class ExportRejected(Exception):
         self.status = status
 
 
+def _is_option(registered: Registered, field: str | None) -> bool:
+    if not field:
+        return False
+    root = field.split(".", 1)[0].split("[", 1)[0]
+    return root in registered.item.options_schema().fields
+
+
 class ExportFailed(Exception):
     """The export ran and failed; ``record`` is the stored failed export."""
 
@@ -67,10 +74,24 @@ class ExportFailed(Exception):
         "timeout": 504,
     }
 
-    def __init__(self, record: ExportRecord, field: str | None = None) -> None:
+    def __init__(
+        self, record: ExportRecord, field: str | None = None, *, option: bool = False
+    ) -> None:
         super().__init__(record.error)
         self.record = record
         self.field = field
+        self.option = option
+
+    @property
+    def errors(self) -> dict[str, Any] | None:
+        """Per-field errors shaped like option validation's: an exporter that
+        refuses one of its options reports it under ``options``, as the
+        schema would have; a content field (``messages[0].link``) stands alone."""
+        if not self.field:
+            return None
+        if self.option:
+            return {"options": {self.field: [self.record.error]}}
+        return {self.field: [self.record.error]}
 
     @property
     def status(self) -> int:
@@ -285,7 +306,7 @@ class Exports:
         record = row.record()
         self.host.export_finished(record)
         if row.status == "failed":
-            raise ExportFailed(record, field_name)
+            raise ExportFailed(record, field_name, option=_is_option(registered, field_name))
         return Done(record, reused=False)
 
     def _request_key(

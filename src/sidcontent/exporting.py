@@ -201,7 +201,9 @@ class ExportError(Exception):
     """Raised by an exporter for a problem with the request or content.
 
     The host answers 422 with ``message``; ``field`` names the option or
-    content field at fault (e.g. ``"headline"``).
+    content field at fault (e.g. ``"headline"``). A field that is one of the
+    exporter's options is reported under ``errors.options``, like a schema
+    error on that option.
     """
 
     def __init__(self, message: str, *, field: str | None = None) -> None:

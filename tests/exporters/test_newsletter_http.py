@@ -101,8 +101,9 @@ def test_exporters_lists_the_newsletter_and_its_options(export_app: Flask) -> No
         ({"layout": "poster"}, ("options", "layout")),
         ({"audiences": ["parents"]}, ("options", "audiences")),
         ({"image_url": "https://example.org/a.png"}, ("options", "image_alt")),
-        # Valid options the content cannot satisfy: the exporter's ExportError.
-        ({"layout": "spotlight", "message": 99999}, ("message",)),
+        # Valid options the content cannot satisfy: the exporter's ExportError,
+        # reported where a schema error on that option would be.
+        ({"layout": "spotlight", "message": 99999}, ("options", "message")),
     ],
 )
 def test_bad_options_are_422_naming_the_field(export_app: Flask, options, path) -> None:
@@ -147,4 +148,4 @@ def test_the_size_guard_warns_in_the_export_record(tmp_path: Path) -> None:
         body["options"] = {"max_messages": 50, "fail_if_clipped": True}
         refused = client.post("/api/v1/exports", json=body)
         assert refused.status_code == 422
-        assert "Gmail clips" in refused.get_json()["errors"]["fail_if_clipped"][0]
+        assert "Gmail clips" in refused.get_json()["errors"]["options"]["fail_if_clipped"][0]

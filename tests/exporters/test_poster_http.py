@@ -62,7 +62,8 @@ def test_text_the_font_cannot_draw_is_a_422_naming_the_field(marketer):
     problem = response.get_json()
     assert response.mimetype == "application/problem+json"
     assert "U+1F680" in problem["detail"]
-    assert list(problem["errors"]) == ["partner"]
+    assert list(problem["errors"]) == ["options"]
+    assert list(problem["errors"]["options"]) == ["partner"]
 
 
 def test_a_headline_that_cannot_fit_is_a_422_naming_the_field(marketer):
@@ -73,7 +74,7 @@ def test_a_headline_that_cannot_fit_is_a_422_naming_the_field(marketer):
         options={"layout": "tips", "orientation": "landscape", "messages": list(range(1, 9))},
     )
     assert response.status_code == 422, response.get_json()
-    assert list(response.get_json()["errors"]) == ["messages"]
+    assert list(response.get_json()["errors"]["options"]) == ["messages"]
 
 
 def test_bad_options_are_refused_before_running(marketer):

@@ -131,7 +131,7 @@ def record_payload(record: ExportRecord) -> dict[str, Any]:
 
 def _failure(exc: ExportFailed) -> ResponseReturnValue:
     record = exc.record
-    errors = {exc.field: [record.error]} if exc.field else None
+    errors = exc.errors
     return problem(
         exc.status,
         record.error,
