@@ -236,12 +236,34 @@ class Exporter(abc.ABC):
 
 
 class SocialPlatform(abc.ABC):
-    """Base class for social networks; register via ``register_social_platforms``."""
+    """Base class for social networks; register via ``register_social_platforms``.
+
+    ``name``, ``title``, ``limit`` and ``count`` are required. The rules
+    below default to "no rule"; set the ones your network has. Two optional
+    methods go further: ``count_alt_text(text)`` (default: UTF-16 code
+    units) and, with ``has_facets``, ``facets(text)`` for rich-text ranges.
+    """
 
     name: ClassVar[str]
     title: ClassVar[str]
     limit: ClassVar[int]
     alt_text_limit: ClassVar[int | None] = None
+    #: How ``count`` counts, in words, for people reading the export.
+    counting: ClassVar[str] = "as the platform's count() says"
+    #: At most this many hashtags a post, those in the text included.
+    max_hashtags: ClassVar[int | None] = None
+    #: Longer hashtags are left out: the network would not link them.
+    max_hashtag_length: ClassVar[int | None] = None
+    #: False: links are not clickable, so they go to a "link in bio" line.
+    links_clickable: ClassVar[bool] = True
+    #: False: long texts are shortened, never split into a thread.
+    supports_threads: ClassVar[bool] = True
+    #: True: ``facets(text)`` gives rich-text ranges to output with each part.
+    has_facets: ClassVar[bool] = False
+    #: A second limit, in UTF-8 bytes.
+    max_bytes: ClassVar[int | None] = None
+    #: True: the exporter's ``limits`` option may raise ``limit`` (per server).
+    limit_configurable: ClassVar[bool] = False
 
     @abc.abstractmethod
     def count(self, text: str) -> int:
