@@ -21,7 +21,8 @@ def test_history_records_every_change_and_restore_brings_one_back(editing_app, c
 
     history = client.get(f"{path}/revisions", headers=editor)
     assert history.status_code == 200
-    assert history.headers["Cache-Control"] == "private, no-store"
+    assert history.headers["Cache-Control"] == "private, no-cache"
+    assert history.get_json()["meta"] == {"limit": 20, "next_cursor": None}
     entries = history.get_json()["data"]
     assert [(e["number"], e["action"], e["author"]) for e in entries] == [
         (first_revision + 2, "unpublish", "t-publisher"),
@@ -125,3 +126,56 @@ def test_restore_of_a_campaign_whose_theme_is_gone_is_a_conflict(editing_app, ca
     conflict = client.post("/api/v1/campaigns/sid-2040/revisions/1/restore", headers=admin)
     assert conflict.status_code == 409
     assert "short-lived" in conflict.get_json()["detail"]
+
+
+def test_history_pages_newest_first_with_cursors_and_validators(editing_app, callers):
+    client = editing_app.test_client()
+    editor = callers["editor"]
+    path = "/api/v1/messages/8"
+    for n in range(5):
+        current = client.get(f"{path}?preview=true", headers=editor)
+        changed = client.patch(
+            path,
+            json={"tags": [f"round-{n}"]},
+            headers={**editor, "If-Match": current.headers["ETag"]},
+        )
+        assert changed.status_code == 200
+    everything = client.get(f"{path}/revisions?limit=100", headers=editor).get_json()["data"]
+    assert len(everything) == 6
+
+    seen, url = [], f"{path}/revisions?limit=2"
+    while url:
+        page = client.get(url, headers=editor)
+        assert page.status_code == 200
+        body = page.get_json()
+        assert len(body["data"]) <= 2
+        seen.extend(entry["number"] for entry in body["data"])
+        cursor = body["meta"]["next_cursor"]
+        if cursor is None:
+            assert "Link" not in page.headers
+            url = None
+        else:
+            link = page.headers["Link"]
+            url = link[1 : link.index(">")]
+            assert f"cursor={cursor}" in url
+    assert seen == [entry["number"] for entry in everything]
+    assert seen == sorted(seen, reverse=True)
+
+    first = client.get(f"{path}/revisions", headers=editor)
+    again = client.get(
+        f"{path}/revisions", headers={**editor, "If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_history_refuses_foreign_and_broken_cursors(editing_app, callers):
+    client = editing_app.test_client()
+    editor = callers["editor"]
+    listing = client.get("/api/v1/messages?limit=1").get_json()["meta"]["next_cursor"]
+    for cursor in (listing, "garbage", "eyJwIjp7fX0.AAAA"):
+        response = client.get(f"/api/v1/messages/8/revisions?cursor={cursor}", headers=editor)
+        assert response.status_code == 400
+        assert "cursor" in response.get_json()["errors"]
+    for query in ("limit=0", "limit=101", "limit=1&limit=2", "nope=1"):
+        response = client.get(f"/api/v1/messages/8/revisions?{query}", headers=editor)
+        assert response.status_code == 400, query

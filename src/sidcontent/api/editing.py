@@ -27,8 +27,17 @@ from sidcontent.api import caching, context
 from sidcontent.api.auth import check_role, current_principal, require_role
 from sidcontent.api.blueprint import Blueprint
 from sidcontent.api.errors import ApiError, problem
-from sidcontent.api.listing import item_envelope, render_detail
+from sidcontent.api.listing import (
+    MetaSchema,
+    cursor_position,
+    item_envelope,
+    next_link,
+    next_page,
+    render_detail,
+)
 from sidcontent.api.negotiation import requested_locales
+from sidcontent.api.params import PageArgs
+from sidcontent.api.static import json_response
 from sidcontent.content import editing, representation
 from sidcontent.content.models import utcnow
 from sidcontent.content.schemas import (
@@ -100,8 +109,10 @@ class RevisionSchema(Schema):
 
 
 RevisionListSchema = Schema.from_dict(
-    {"data": fields.List(fields.Nested(RevisionSchema))}, name="RevisionListSchema"
+    {"data": fields.List(fields.Nested(RevisionSchema)), "meta": fields.Nested(MetaSchema)},
+    name="RevisionListSchema",
 )
+_revisions_dumper = RevisionListSchema()
 
 
 # --- request plumbing ---------------------------------------------------------
@@ -491,16 +502,20 @@ def register(blp: Blueprint, kind_name: str, converter: str) -> None:
     class Revisions(MethodView):
         @require_role(Role.editor)
         @blp.doc(summary=f"Every revision of a {noun}, newest first. Needs editor.")
+        @blp.arguments(PageArgs(), location="query", as_kwargs=False)
         @blp.response(200, RevisionListSchema)
-        @blp.problems(401, 403, 404)
-        def get(self, **view_args: Any) -> Any:
+        @blp.problems(400, 401, 403, 404)
+        def get(self, args: dict[str, Any], **view_args: Any) -> Any:
             key = writer.key(view_args[param])
             session = context.session()
             try:
                 row = editing.load(session, kind, key, deleted=True)
             except editing.NotFound as exc:
                 raise ApiError(404, exc.detail) from None
-            rows = editing.history(session, kind, row)
+            limit = args["limit"]
+            before = cursor_position(args.get("cursor"), "number")
+            rows = editing.history(session, kind, row, before=before, limit=limit + 1)
+            page, more = rows[:limit], len(rows) > limit
             data = [
                 {
                     "number": r.number,
@@ -511,9 +526,12 @@ def register(blp: Blueprint, kind_name: str, converter: str) -> None:
                     "restored_from": r.restored_from,
                     "snapshot": r.snapshot,
                 }
-                for r in rows
+                for r in page
             ]
-            return {"data": data}, 200, {"Cache-Control": "private, no-store"}
+            next_cursor = next_page(page[-1].number, "number") if more and page else None
+            headers = {"Link": next_link(next_cursor)} if next_cursor else {}
+            payload = {"data": data, "meta": {"limit": limit, "next_cursor": next_cursor}}
+            return json_response(_revisions_dumper.dump(payload), private=True, headers=headers)
 
     @blp.route(f"{item_rule}/revisions/<{ID_CONVERTER}:number>/restore", endpoint=f"{noun}_restore")
     class Restore(MethodView):

@@ -73,6 +73,39 @@ def _newest(items: Sequence[Any]) -> datetime | None:
     return max((item.updated_at for item in items), default=None)
 
 
+def _fingerprint(filters: dict[str, Any] | None) -> dict[str, Any]:
+    # A cursor belongs to one list and one set of filters; limit and locale
+    # may change between pages.
+    return {"path": request.path, "filters": filters or {}}
+
+
+def cursor_position(cursor: str | None, key: str, filters: dict[str, Any] | None = None) -> Any:
+    """The position a cursor holds, if this server issued it for this list
+    and these filters; otherwise a 400 naming ``cursor``."""
+    if cursor is None:
+        return None
+    try:
+        position = cursors.decode(cursor, _fingerprint(filters), current_app.config["SECRET_KEY"])
+    except cursors.CursorError as exc:
+        raise ApiError(400, str(exc), errors={"cursor": [str(exc)]}) from None
+    value = position.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ApiError(400, "The cursor is malformed.", errors={"cursor": ["Malformed."]})
+    return value
+
+
+def next_page(value: int, key: str, filters: dict[str, Any] | None = None) -> str:
+    """A cursor for the page after the one ending at ``value``."""
+    return cursors.encode({key: value}, _fingerprint(filters), current_app.config["SECRET_KEY"])
+
+
+def next_link(cursor: str) -> str:
+    """A ``Link`` header for the next page: this request with ``cursor`` replaced."""
+    params = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
+    params.append(("cursor", cursor))
+    return f'<{request.path}?{urlencode(params)}>; rel="next"'
+
+
 def list_response(
     args: dict[str, Any],
     query: Callable[..., Page[Any]],
@@ -85,17 +118,7 @@ def list_response(
     cursor: str | None = args.pop("cursor", None)
     requested = requested_locales(args.pop("locale", None))
     filters = args
-    fingerprint = {"path": request.path, "filters": filters}
-    secret = current_app.config["SECRET_KEY"]
-    after = None
-    if cursor is not None:
-        try:
-            position = cursors.decode(cursor, fingerprint, secret)
-        except cursors.CursorError as exc:
-            raise ApiError(400, str(exc), errors={"cursor": [str(exc)]}) from None
-        after = position.get("id")
-        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
-            raise ApiError(400, "The cursor is malformed.", errors={"cursor": ["Malformed."]})
+    after = cursor_position(cursor, "id", filters)
 
     def build(session: Session, now: datetime) -> caching.Rendered:
         dumper = schema(many=True)  # built on a miss only: a schema costs ~0.5 ms
@@ -104,10 +127,8 @@ def list_response(
         next_cursor = None
         headers = content_language(items)
         if page.has_more:
-            next_cursor = cursors.encode({"id": page.items[-1].id}, fingerprint, secret)
-            params = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
-            params.append(("cursor", next_cursor))
-            headers["Link"] = f'<{request.path}?{urlencode(params)}>; rel="next"'
+            next_cursor = next_page(page.items[-1].id, "id", filters)
+            headers["Link"] = next_link(next_cursor)
         payload = {"data": dumper.dump(items), "meta": {"limit": limit, "next_cursor": next_cursor}}
         return caching.Rendered(payload, _newest(page.items), headers)
 

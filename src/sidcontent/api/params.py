@@ -89,7 +89,12 @@ class ReadArgs(Schema):
     )
 
 
-class ListArgs(ReadArgs):
+class PageArgs(Schema):
+    """Keyset paging: every list accepts these."""
+
+    class Meta:
+        unknown = RAISE
+
     limit = fields.Integer(
         load_default=DEFAULT_LIMIT,
         validate=validate.Range(min=1, max=MAX_LIMIT),
@@ -103,6 +108,9 @@ class ListArgs(ReadArgs):
             "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
         },
     )
+
+
+class ListArgs(ReadArgs, PageArgs):
     q = Text(
         validate=validate.Length(min=1, max=MAX_Q),
         metadata={"description": "Case-insensitive text search in the texts of every locale."},

@@ -536,14 +536,20 @@ def delete(
     return _change(session, kind, row, expected, author, now, "delete", mutate)
 
 
-def history(session: Session, kind: Kind, row: Any) -> list[Revision]:
-    return list(
-        session.scalars(
-            select(Revision)
-            .where(Revision.item_type == kind.item_type, Revision.item_id == row.id)
-            .order_by(Revision.number.desc())
-        )
+def history(
+    session: Session, kind: Kind, row: Any, before: int | None = None, limit: int | None = None
+) -> list[Revision]:
+    """Revisions newest first; ``before`` and ``limit`` page through them."""
+    stmt = (
+        select(Revision)
+        .where(Revision.item_type == kind.item_type, Revision.item_id == row.id)
+        .order_by(Revision.number.desc())
     )
+    if before is not None:
+        stmt = stmt.where(Revision.number < before)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
 
 
 def restore(
