@@ -307,10 +307,6 @@ def next_scheduled_change(session: Session, now: datetime) -> datetime | None:
     return soonest
 
 
-def generation(session: Session) -> int:
-    return int(session.scalar(select(ContentState.generation).where(ContentState.id == 1)) or 0)
-
-
 def bump_generation(session: Session) -> None:
     """Tell every response cache, in every process, that content changed."""
     session.execute(

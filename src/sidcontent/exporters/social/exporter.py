@@ -109,11 +109,7 @@ def _select_platforms(
     for name in dict.fromkeys(names):
         platform = registered[name]
         limit = limits.get(name)
-        if (
-            limit is not None
-            and limit > platform.limit
-            and not getattr(platform, "limit_configurable", False)
-        ):
+        if limit is not None and limit > platform.limit and not platform.limit_configurable:
             raise ExportError(
                 f"{platform.title}'s limit is {platform.limit}; it can be lowered, not raised",
                 field="limits",

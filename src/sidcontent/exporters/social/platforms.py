@@ -18,25 +18,13 @@ from . import counting, facets
 
 
 class Platform(SocialPlatform):
-    """A built-in network, with the optional rules spelled out."""
+    """A built-in network: UTF-16 counting unless it says otherwise.
 
-    #: How ``count`` counts, in words, for the JSON output and the docs.
+    The optional rules (hashtag limits, clickable links, threads, facets,
+    byte limits) and their defaults are declared on ``SocialPlatform``.
+    """
+
     counting: ClassVar[str] = "UTF-16 code units"
-    #: At most this many hashtags in a post (None: no rule).
-    max_hashtags: ClassVar[int | None] = None
-    #: Longer hashtags are not linked (None: no rule).
-    max_hashtag_length: ClassVar[int | None] = None
-    #: False where links in a post are plain text (the link goes to a
-    #: "link in bio" line instead).
-    links_clickable: ClassVar[bool] = True
-    #: Whether a long text may become a thread of replies.
-    supports_threads: ClassVar[bool] = True
-    #: Whether posts carry rich-text facets (byte ranges of links and tags).
-    has_facets: ClassVar[bool] = False
-    #: A second limit, in UTF-8 bytes (None: no such limit).
-    max_bytes: ClassVar[int | None] = None
-    #: Whether the limit differs per server, so callers may raise it.
-    limit_configurable: ClassVar[bool] = False
 
     def count(self, text: str) -> int:
         return counting.utf16_length(text)
@@ -170,16 +158,15 @@ class Rules:
 
 
 def rules_for(platform: SocialPlatform, limit: int | None = None) -> Rules:
-    """Read a platform's rules, with defaults for what it does not define."""
+    """A platform's rules; ``SocialPlatform`` gives the defaults."""
     return Rules(
         platform=platform,
         limit=limit if limit is not None else platform.limit,
-        counting=getattr(platform, "counting", "as the platform's count() says"),
-        max_hashtags=getattr(platform, "max_hashtags", None),
-        max_hashtag_length=getattr(platform, "max_hashtag_length", None),
-        links_clickable=getattr(platform, "links_clickable", True),
-        supports_threads=getattr(platform, "supports_threads", True),
-        has_facets=bool(getattr(platform, "has_facets", False))
-        and callable(getattr(platform, "facets", None)),
-        max_bytes=getattr(platform, "max_bytes", None),
+        counting=platform.counting,
+        max_hashtags=platform.max_hashtags,
+        max_hashtag_length=platform.max_hashtag_length,
+        links_clickable=platform.links_clickable,
+        supports_threads=platform.supports_threads,
+        has_facets=platform.has_facets and callable(getattr(platform, "facets", None)),
+        max_bytes=platform.max_bytes,
     )
