@@ -174,6 +174,16 @@ def _publish_at(data: Any) -> Any:
     return loaded.get("publish_at")
 
 
+def _as_problem(session: Session, exc: editing.EditError) -> ApiError:
+    """Roll back and turn a refused edit into its HTTP problem."""
+    session.rollback()
+    if isinstance(exc, editing.NotFound):
+        return ApiError(404, exc.detail)
+    if isinstance(exc, editing.Invalid):
+        return ApiError(422, exc.detail, errors=exc.errors)
+    return ApiError(409, exc.detail)
+
+
 def _expected(row: Any, revisions: set[int] | None) -> int | None:
     if revisions is None:
         return None
@@ -268,15 +278,8 @@ class Writer:
             session.commit()
         except editing.Stale:
             return self._stale(session, key, args, revisions is not None, deleted)
-        except editing.NotFound as exc:
-            session.rollback()
-            raise ApiError(404, exc.detail) from None
-        except editing.Invalid as exc:
-            session.rollback()
-            raise ApiError(422, exc.detail, errors=exc.errors) from None
-        except editing.Conflict as exc:
-            session.rollback()
-            raise ApiError(409, exc.detail) from None
+        except editing.EditError as exc:
+            raise _as_problem(session, exc) from None
         if status == 204:
             response = Response(status=204)
             response.headers["Cache-Control"] = "no-store"
@@ -291,12 +294,8 @@ class Writer:
             row = editing.create(session, self.kind, data, principal.name, utcnow())
             key = getattr(row, self.kind.key)
             session.commit()
-        except editing.Invalid as exc:
-            session.rollback()
-            raise ApiError(422, exc.detail, errors=exc.errors) from None
-        except editing.Conflict as exc:
-            session.rollback()
-            raise ApiError(409, exc.detail) from None
+        except editing.EditError as exc:
+            raise _as_problem(session, exc) from None
         return self.respond(session, key, args, 201)
 
 
