@@ -243,36 +243,50 @@ class _Loader:
         keep = any(record.get(k) is not None for k in BOOKKEEPING)
         return _comparable(to_record(row), keep) == _comparable(record, keep)
 
-    def theme(self, record: dict[str, Any]) -> None:
-        row = self.themes.get(record["slug"])
-        if self._unchanged(row, record, theme_record):
-            return
+    def _upsert(
+        self,
+        row: Any,
+        record: dict[str, Any],
+        to_record: Callable[[Any], dict[str, Any]],
+        create: Callable[[], Any],
+        fill: Callable[[Any], None],
+    ) -> Any:
+        """Create or update one item; an item equal to its record is left alone."""
+        if self._unchanged(row, record, to_record):
+            return row
         existed = row is not None
         if row is None:
-            row = Theme(slug=record["slug"])
+            row = create()
             self.session.add(row)
-            self.themes[row.slug] = row
-        fill_theme(row, record)
+        fill(row)
         _apply_lifecycle(row, record, existed)
         self.changed += 1
+        return row
+
+    def theme(self, record: dict[str, Any]) -> None:
+        row = self._upsert(
+            self.themes.get(record["slug"]),
+            record,
+            theme_record,
+            lambda: Theme(slug=record["slug"]),
+            lambda row: fill_theme(row, record),
+        )
+        self.themes[row.slug] = row
 
     def campaign(self, record: dict[str, Any], where: str) -> None:
-        row = self.campaigns.get(record["slug"])
         theme = None
         if record["theme"] is not None:
             theme = self.themes.get(record["theme"])
             if theme is None:
                 raise FixtureError(f"{where} theme: unknown theme {record['theme']!r}")
-        if self._unchanged(row, record, campaign_record):
-            return
-        existed = row is not None
-        if row is None:
-            row = Campaign(slug=record["slug"])
-            self.session.add(row)
-            self.campaigns[row.slug] = row
-        fill_campaign(row, record, theme)
-        _apply_lifecycle(row, record, existed)
-        self.changed += 1
+        row = self._upsert(
+            self.campaigns.get(record["slug"]),
+            record,
+            campaign_record,
+            lambda: Campaign(slug=record["slug"]),
+            lambda row: fill_campaign(row, record, theme),
+        )
+        self.campaigns[row.slug] = row
 
     def _campaign_for(self, record: dict[str, Any], where: str) -> Campaign:
         campaign = self.campaigns.get(record["campaign"])
@@ -282,29 +296,23 @@ class _Loader:
 
     def message(self, record: dict[str, Any], where: str) -> None:
         campaign = self._campaign_for(record, where)
-        row = self.session.get(Message, record["id"])
-        if self._unchanged(row, record, message_record):
-            return
-        existed = row is not None
-        if row is None:
-            row = Message(id=record["id"])
-            self.session.add(row)
-        fill_message(row, record, campaign)
-        _apply_lifecycle(row, record, existed)
-        self.changed += 1
+        self._upsert(
+            self.session.get(Message, record["id"]),
+            record,
+            message_record,
+            lambda: Message(id=record["id"]),
+            lambda row: fill_message(row, record, campaign),
+        )
 
     def resource(self, record: dict[str, Any], where: str) -> None:
         campaign = self._campaign_for(record, where)
-        row = self.session.get(Resource, record["id"])
-        if self._unchanged(row, record, resource_record):
-            return
-        existed = row is not None
-        if row is None:
-            row = Resource(id=record["id"])
-            self.session.add(row)
-        fill_resource(row, record, campaign)
-        _apply_lifecycle(row, record, existed)
-        self.changed += 1
+        self._upsert(
+            self.session.get(Resource, record["id"]),
+            record,
+            resource_record,
+            lambda: Resource(id=record["id"]),
+            lambda row: fill_resource(row, record, campaign),
+        )
 
 
 def load(session: Session, directory: Path) -> dict[str, int]:
