@@ -3,7 +3,7 @@
 Runs the calendar exporter on the same bundle four ways, in one run:
 
 - inline: in this process (no time limit possible: a thread cannot be stopped);
-- fork: a forked child per export, as the server does (``sidcontent.sandbox``);
+- fork: a forked child per export, as the server does (``sidcontent.exports.sandbox``);
 - spawn: a fresh interpreter per export (what fork avoids);
 - reused: ``POST /exports`` answered from the store (identical request).
 
@@ -20,9 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from sidcontent import create_app, sandbox
+from sidcontent import create_app
 from sidcontent.content import fixtures
-from sidcontent.export_service import ExportRequest
+from sidcontent.exports import sandbox
+from sidcontent.exports.service import ExportRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,8 +15,8 @@ from sidcontent.api import init_app as init_api
 from sidcontent.api.caching import ResponseCache
 from sidcontent.api.cors import init_app as init_cors
 from sidcontent.db import Database
-from sidcontent.export_service import Exports
-from sidcontent.export_store import ArtifactStore
+from sidcontent.exports.service import Exports
+from sidcontent.exports.store import ArtifactStore
 from sidcontent.plugins import PluginHost
 
 

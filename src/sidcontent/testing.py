@@ -159,7 +159,8 @@ def run_exporter_in(
     contract (raises, returns the wrong type, an undeclared media type, too
     many bytes).
     """
-    from sidcontent import plugins, sandbox
+    from sidcontent import plugins
+    from sidcontent.exports import sandbox
 
     if isinstance(exporter, str):
         if exporter not in host.exporters:

@@ -15,8 +15,8 @@ from sidcontent.api.blueprint import Blueprint
 from sidcontent.api.errors import TYPE_BASE, ApiError, problem
 from sidcontent.api.static import json_response
 from sidcontent.content.tokens import Role
-from sidcontent.export_service import ExportFailed, ExportRejected, ExportRequest, Exports
 from sidcontent.exporting import ExportRecord
+from sidcontent.exports.service import ExportFailed, ExportRejected, ExportRequest, Exports
 
 blp = Blueprint("exports", __name__, url_prefix="/exports", description="Running exporters.")
 

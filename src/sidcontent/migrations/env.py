@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from sidcontent import export_store  # noqa: F401  (registers the exports table)
 from sidcontent.content import revisions, tokens  # noqa: F401  (their tables)
 from sidcontent.content.models import Base
+from sidcontent.exports import store  # noqa: F401  (registers the exports table)
 
 config = context.config
 target_metadata = Base.metadata

@@ -23,13 +23,14 @@ from typing import Any
 import orjson
 from marshmallow import ValidationError
 
-from sidcontent import export_store, sandbox
 from sidcontent.content import locales, queries, representation
 from sidcontent.content.models import utcnow
 from sidcontent.content.schemas import SLUG_RE
 from sidcontent.db import Database
-from sidcontent.export_store import ArtifactStore, ExportRow
 from sidcontent.exporting import ContentBundle, ExportRecord, base_media_type
+from sidcontent.exports import sandbox
+from sidcontent.exports import store as export_store
+from sidcontent.exports.store import ArtifactStore, ExportRow
 from sidcontent.plugins import PluginHost, Registered, describe
 
 

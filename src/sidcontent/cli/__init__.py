@@ -1,0 +1,29 @@
+"""The ``sidcontent`` command.
+
+Every command reads ``SIDCONTENT_DATABASE_URL`` (default: SQLite in the
+instance folder). Errors are one line on stderr and a non-zero exit; a
+traceback is a bug. Each command group lives in its own module here and is
+added to :func:`main` below.
+"""
+
+from __future__ import annotations
+
+import click
+
+from sidcontent import __version__
+from sidcontent.cli import database, export, fixtures, openapi, plugins, serve, tokens
+
+
+@click.group()
+@click.version_option(__version__, prog_name="sidcontent")
+def main() -> None:
+    """sidcontent: campaign content as an API, and exporters for it."""
+
+
+main.add_command(database.db)
+main.add_command(fixtures.fixtures)
+main.add_command(tokens.tokens)
+main.add_command(serve.serve)
+main.add_command(openapi.openapi)
+main.add_command(plugins.plugins)
+main.add_command(export.export)
