@@ -5,8 +5,16 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# `make test FAST=1` skips the slow suites (real processes, servers, the browser).
+PYTEST_ARGS ?=
+ifdef FAST
+PYTEST_ARGS += -m "not slow and not browser"
+endif
+# Debian packages that some suites need (the browser tests); `make system-deps`
+# installs them, and .ci/run calls it, so CI and a new machine match.
+SYSTEM_DEPS := chromium
 
-.PHONY: install run test lint format openapi bench bench-social clean
+.PHONY: install system-deps run test lint format openapi bench bench-social clean
 
 $(STAMP): pyproject.toml Makefile $(wildcard plugins/*/pyproject.toml plugins/*/src/*/*.py)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +26,14 @@ $(STAMP): pyproject.toml Makefile $(wildcard plugins/*/pyproject.toml plugins/*/
 
 install: $(STAMP)
 
+system-deps:
+	@missing=$$(for p in $(SYSTEM_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "== installing Debian packages: $$missing"; \
+		apt-get install -y -q $$missing >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null; }; \
+	fi
+
 run: install
 	$(BIN)/sidcontent db upgrade
 	$(BIN)/sidcontent fixtures load fixtures
@@ -26,7 +42,7 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

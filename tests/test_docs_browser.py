@@ -43,6 +43,7 @@ def test_docs_page_references_only_local_assets(client):
     assert "/api/v1/openapi.json" in html
 
 
+@pytest.mark.browser
 def test_docs_render_in_a_real_browser(live_server, tmp_path):
     if CHROMIUM is None:
         if os.environ.get("CI"):
