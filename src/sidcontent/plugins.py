@@ -410,7 +410,7 @@ def _import_file(path: Path) -> ModuleType:
 
 def _check_name(kind: str, item: Any) -> None:
     name = getattr(item, "name", None)
-    if not isinstance(name, str) or not NAME_RE.match(name):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise PluginError(
             f"{kind} {type(item).__qualname__} has name {name!r}: "
             "use 1-64 lowercase letters, digits, - or _"
@@ -430,7 +430,7 @@ def check_exporter(item: Any) -> None:
     if (
         not isinstance(media_types, (tuple, list))
         or not media_types
-        or not all(isinstance(m, str) and MEDIA_TYPE_RE.match(m) for m in media_types)
+        or not all(isinstance(m, str) and MEDIA_TYPE_RE.fullmatch(m) for m in media_types)
     ):
         raise PluginError(
             f"exporter {item.name!r} needs media_types, a non-empty tuple like ('text/csv',)"

@@ -41,7 +41,9 @@ class Campaigns(MethodView):
 
 def _fetch_campaign(slug: str):  # type: ignore[no-untyped-def]
     def fetch(session: Session, now: datetime, preview: bool) -> Any:
-        return queries.get_campaign(session, slug, now, preview) if SLUG_RE.match(slug) else None
+        return (
+            queries.get_campaign(session, slug, now, preview) if SLUG_RE.fullmatch(slug) else None
+        )
 
     return fetch
 
@@ -79,7 +81,7 @@ class CampaignBundle(MethodView):
 
         def build(session: Session, now: datetime) -> caching.Rendered:
             dumper = BundleSchema()
-            found = SLUG_RE.match(slug)
+            found = SLUG_RE.fullmatch(slug)
             rows = queries.get_bundle(session, slug, now, preview) if found else None
             if rows is None:
                 raise ApiError(404, f"No campaign with slug {slug[:80]!r}.")

@@ -14,10 +14,9 @@ the body and ETag a GET of the same item in the same locale returns.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-import orjson
 from flask import Response, request
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, ValidationError, fields
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 from sidcontent.api import caching, context
 from sidcontent.api.auth import check_role, current_principal, require_role
 from sidcontent.api.blueprint import Blueprint
+from sidcontent.api.bodies import JSON, json_body
 from sidcontent.api.errors import ApiError, problem
 from sidcontent.api.listing import (
     MetaSchema,
@@ -52,7 +52,6 @@ from sidcontent.content.tokens import Role
 
 # The same converter as the read routes: one rule string per path.
 ID_CONVERTER = "int(min=1, max=2147483647)"
-JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
 _ETAG_RE = re.compile(r"^r([0-9]{1,9})-[0-9a-f]{20}$")
 
@@ -118,28 +117,6 @@ _revisions_dumper = RevisionListSchema()
 # --- request plumbing ---------------------------------------------------------
 
 
-def json_body(media_types: Sequence[str], *, optional: bool = False) -> Any:
-    """The request's JSON body: 415 for other media types, 400 if not JSON.
-
-    werkzeug enforces MAX_CONTENT_LENGTH while reading (413). orjson refuses
-    invalid UTF-8, lone surrogates and nesting deeper than 1024 (400).
-    """
-    raw = request.get_data(cache=True)
-    if optional and not raw:
-        return None
-    if request.mimetype not in media_types:
-        header = "Accept-Patch" if request.method == "PATCH" else "Accept-Post"
-        raise ApiError(
-            415,
-            f"Send the body as {' or '.join(media_types)}, not {request.mimetype or 'nothing'}.",
-            headers={header: ", ".join(media_types)},
-        )
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise ApiError(400, f"The body is not valid JSON: {exc}.") from None
-
-
 def if_match(required: bool) -> set[int] | None:
     """Revisions the caller's If-Match names; ``None`` means any (``*`` or absent)."""
     if "If-Match" not in request.headers:
@@ -156,7 +133,7 @@ def if_match(required: bool) -> set[int] | None:
     for tag in tags.as_set(include_weak=False):  # If-Match compares strongly
         if not isinstance(tag, str):  # werkzeug yields None for an empty tag ("")
             continue
-        match = _ETAG_RE.match(tag)
+        match = _ETAG_RE.fullmatch(tag)
         if match:
             found.add(int(match.group(1)))
     return found
@@ -198,7 +175,7 @@ class Writer:
         self.represent, self.schema = READ[kind.name]
 
     def key(self, value: Any) -> Any:
-        if self.kind.key == "slug" and not (isinstance(value, str) and SLUG_RE.match(value)):
+        if self.kind.key == "slug" and not (isinstance(value, str) and SLUG_RE.fullmatch(value)):
             raise ApiError(404, f"No {self.kind.item_type} {str(value)[:80]!r}.")
         return value
 
@@ -340,7 +317,7 @@ def _patchable(spec: Any, name: str) -> str:
         ):
             nested = _patchable(spec, prop["additionalProperties"]["$ref"].removeprefix(_REF))
             prop["additionalProperties"] = {"allOf": [{"$ref": _REF + nested}], "nullable": True}
-            prop.pop("minLength", None)  # a patch may carry a single locale, or none
+            prop.pop("minProperties", None)  # a patch may carry a single locale, or none
         prop.pop("default", None)
         prop["nullable"] = True
         properties[key] = prop

@@ -3,49 +3,71 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 from flask import current_app, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from sidcontent.api.auth import current_principal, require_role
 from sidcontent.api.blueprint import Blueprint
+from sidcontent.api.bodies import JSON, json_body
 from sidcontent.api.errors import TYPE_BASE, ApiError, problem
 from sidcontent.api.static import json_response
+from sidcontent.content.locales import TAG_PATTERN
+from sidcontent.content.schemas import FullMatch, Line, LocaleTag, PropertyCount, Slug
 from sidcontent.content.tokens import Role
 from sidcontent.exporting import ExportRecord
 from sidcontent.exports.service import ExportFailed, ExportRejected, ExportRequest, Exports
+from sidcontent.plugins import NAME_RE
 
 blp = Blueprint("exports", __name__, url_prefix="/exports", description="Running exporters.")
 
 MAX_IDS = 1000
+MAX_OPTIONS = 100
+EXPORTER_NAME_RE = NAME_RE
+EXPORT_ID_RE = re.compile(r"[0-9a-f]{32}")
 
 
 class ExportRequestSchema(Schema):
-    exporter = fields.String(
-        required=True, validate=validate.Length(min=1, max=64), metadata={"example": "calendar"}
+    class Meta:
+        unknown = RAISE
+
+    exporter = Line(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=64),
+            FullMatch(EXPORTER_NAME_RE, error="Not an exporter name."),
+        ],
+        metadata={"example": "calendar", "pattern": EXPORTER_NAME_RE.pattern},
     )
-    campaign = fields.String(
-        required=True, validate=validate.Length(min=1, max=80), metadata={"example": "sid-2017"}
-    )
-    locale = fields.String(
+    campaign = Slug(required=True)
+    locale = LocaleTag(
         load_default=None,
         allow_none=True,
-        validate=validate.Length(min=1, max=35),
-        metadata={"description": "Default: the campaign's default locale.", "example": "fr"},
+        metadata={
+            "description": "Default: the campaign's default locale.",
+            "example": "fr",
+            "maxLength": 35,
+            "pattern": TAG_PATTERN,
+        },
     )
-    media_type = fields.String(
+    media_type = Line(
         load_default=None,
         allow_none=True,
         validate=validate.Length(min=3, max=255),
         metadata={"description": "One the exporter declares; default: its first."},
     )
     options = fields.Dict(
-        keys=fields.String(),
+        keys=Line(validate=validate.Length(min=1, max=64)),
         load_default=dict,
-        metadata={"description": "Validated against the exporter's options schema."},
+        validate=PropertyCount(max=MAX_OPTIONS),
+        metadata={
+            "description": "Validated against the exporter's options schema.",
+            "maxProperties": MAX_OPTIONS,
+        },
     )
     message_ids = fields.List(
         fields.Integer(strict=True, validate=validate.Range(min=1)),
@@ -148,13 +170,13 @@ def _failure(exc: ExportFailed) -> ResponseReturnValue:
 @blp.route("")
 class ExportCollection(MethodView):
     @require_role(Role.marketer)
-    @blp.arguments(ExportRequestSchema, as_kwargs=False)
+    @blp.doc(requestBody={"required": True, "content": {JSON: {"schema": ExportRequestSchema}}})
     @blp.response(201, ExportItemSchema, description="Exported; the artifact is ready.")
     @blp.alt_response(
         200, schema=ExportItemSchema, description="An identical export already exists: reused."
     )
     @blp.problems(400, 401, 404, 413, 415, 422, 502, 504)
-    def post(self, body: dict[str, Any]) -> ResponseReturnValue:
+    def post(self) -> ResponseReturnValue:
         """Run an exporter on a campaign's published content. Needs marketer.
 
         An identical request (same exporter and version, options, locale,
@@ -162,6 +184,7 @@ class ExportCollection(MethodView):
         export instead of running again. A failing plugin answers a problem
         naming it, and its failed export is recorded (``Location``).
         """
+        body = _request_body()
         request_ = ExportRequest(
             exporter=body["exporter"],
             campaign=body["campaign"],
@@ -186,7 +209,26 @@ class ExportCollection(MethodView):
         )
 
 
+def _request_body() -> dict[str, Any]:
+    # Read like the content routes' bodies (415, 400, depth, NUL), not by
+    # webargs, which would parse lone surrogates and any media type.
+    data = json_body([JSON])
+    if not isinstance(data, dict):
+        raise ApiError(422, "The body must be a JSON object.", errors={"_schema": ["Object."]})
+    try:
+        loaded: dict[str, Any] = ExportRequestSchema().load(data)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        fields_ = ", ".join(sorted(map(str, messages)))
+        raise ApiError(
+            422, f"The export request is not valid: {fields_}.", errors=messages
+        ) from None
+    return loaded
+
+
 def _record(export_id: str) -> ExportRecord:
+    if not EXPORT_ID_RE.fullmatch(export_id):  # ids are uuid4 hex; never query with others
+        raise ApiError(404, f"No export {export_id[:40]!r}.")
     record = _service().get(export_id)
     if record is None:
         raise ApiError(404, f"No export {export_id[:40]!r}.")

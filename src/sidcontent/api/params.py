@@ -14,7 +14,7 @@ from webargs.flaskparser import FlaskParser, abort
 
 from sidcontent.content.locales import TAG_PATTERN
 from sidcontent.content.models import AUDIENCES, MESSAGE_KINDS, RESOURCE_TYPES, STATUSES
-from sidcontent.content.schemas import SLUG_RE, TAG_RE, LocaleTag, Text
+from sidcontent.content.schemas import SLUG_RE, TAG_RE, FullMatch, LocaleTag, Text
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
@@ -60,7 +60,7 @@ class StrictParser(FlaskParser):
 
 def _slug_field(description: str) -> fields.String:
     return fields.String(
-        validate=[validate.Length(max=80), validate.Regexp(SLUG_RE, error="Not a valid slug.")],
+        validate=[validate.Length(max=80), FullMatch(SLUG_RE, error="Not a valid slug.")],
         metadata={"description": description},
     )
 
@@ -141,7 +141,7 @@ class _CampaignScopedArgs(ListArgs):
     theme = _slug_field("Only items whose campaign has this theme (slug).")
     audience = fields.String(validate=validate.OneOf(AUDIENCES))
     tag = fields.String(
-        validate=[validate.Length(max=64), validate.Regexp(TAG_RE, error="Not a valid tag.")]
+        validate=[validate.Length(max=64), FullMatch(TAG_RE, error="Not a valid tag.")]
     )
 
 

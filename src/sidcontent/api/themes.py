@@ -36,7 +36,7 @@ class ThemeItem(MethodView):
         return detail_response(
             args,
             lambda session, now, preview: (
-                queries.get_theme(session, slug, now, preview) if SLUG_RE.match(slug) else None
+                queries.get_theme(session, slug, now, preview) if SLUG_RE.fullmatch(slug) else None
             ),
             representation.theme,
             ThemeSchema,

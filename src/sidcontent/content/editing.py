@@ -30,7 +30,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sidcontent.content import fixtures, locales, queries
+from sidcontent.content import fixtures, locales, queries, schemas
 from sidcontent.content.models import Campaign, Message, Resource, Status, Theme
 from sidcontent.content.revisions import Revision
 from sidcontent.content.schemas import (
@@ -147,14 +147,16 @@ def _canonical_locales(patch: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(texts, dict):
         return patch
     canonical: dict[str, Any] = {}
-    errors: dict[str, Any] = {}
+    errors: dict[str, Any] = schemas.duplicate_errors(texts)
     for key, value in texts.items():
         try:
             canonical[locales.normalize(key)] = value
         except locales.LocaleError as exc:
             errors[key] = {"key": [str(exc)]}
     if errors:
-        raise Invalid("Unknown or malformed locales in translations.", {"translations": errors})
+        raise Invalid(
+            "Unknown, malformed or repeated locales in translations.", {"translations": errors}
+        )
     return {**patch, "translations": canonical}
 
 

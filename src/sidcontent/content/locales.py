@@ -36,7 +36,7 @@ def normalize(tag: str) -> str:
         raise LocaleError("a language tag is required")
     if len(tag) > MAX_TAG_LENGTH:
         raise LocaleError(f"a language tag has at most {MAX_TAG_LENGTH} characters")
-    if not _TAG_RE.match(tag):
+    if not _TAG_RE.fullmatch(tag):
         raise LocaleError(f"{tag!r} is not a BCP 47 language tag (e.g. fr or fr-BE)")
     try:
         return str(langcodes.standardize_tag(tag))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -22,14 +23,34 @@ HASHTAG_RE = re.compile(r"^[^\W_]\w*$")
 TAG_RE = SLUG_RE
 PALETTE_KEYS = ("primary", "secondary", "accent", "background", "text")
 
-# Controls that have no business in campaign text: C0 (except tab and
-# newlines), DEL and C1. NUL in particular is rejected by PostgreSQL.
+# Patterns are published in the OpenAPI document (ECMA syntax, where ``$``
+# is the end of the string) and matched whole here with ``fullmatch``:
+# Python's ``$`` also matches before a final newline, so ``re.match`` would
+# let "sid-2027\n" through.
+
+
+class FullMatch(validate.Regexp):
+    """``validate.Regexp`` that must match the whole string (``fullmatch``)."""
+
+    def __call__(self, value: str) -> str:
+        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+# Multi-line text (bodies, descriptions) may hold tab and line breaks;
+# nothing else from C0, DEL or C1. NUL in particular PostgreSQL refuses.
 _BAD_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# One-line text (names, headlines, tags...) refuses every control character
+# and the Unicode line and paragraph separators.
+_BAD_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def check_text(value: str) -> str:
+def check_text(value: str, *, multiline: bool = True) -> str:
     """Reject control characters and lone surrogates; return the NFC form."""
-    if _BAD_CONTROLS.search(value):
+    if (_BAD_CONTROLS if multiline else _BAD_IN_LINE).search(value):
+        if not multiline and ("\n" in value or "\r" in value):
+            raise ValidationError("Line breaks are not allowed here.")
         raise ValidationError("Control characters are not allowed.")
     try:
         value.encode("utf-8")
@@ -39,32 +60,56 @@ def check_text(value: str) -> str:
 
 
 class Text(fields.String):
-    """A plain-text string: no control characters, NFC-normalised."""
+    """Plain text that may span lines: no other control characters, NFC-normalised."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         return check_text(super()._deserialize(value, attr, data, **kwargs))
 
 
-class Line(Text):
-    """Text on one line."""
+class Line(fields.String):
+    """Text on one line: no control characters at all (not even tab), NFC."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if "\n" in text or "\r" in text:
-            raise ValidationError("Line breaks are not allowed here.")
-        return text
+        return check_text(super()._deserialize(value, attr, data, **kwargs), multiline=False)
 
 
-class Slug(fields.String):
+class Slug(Line):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             validate=[
                 validate.Length(min=1, max=80),
-                validate.Regexp(SLUG_RE, error="Use lowercase letters, digits and hyphens."),
+                FullMatch(SLUG_RE, error="Use lowercase letters, digits and hyphens."),
             ],
             metadata={"pattern": SLUG_RE.pattern, "example": "sid-2017"},
             **kwargs,
         )
+
+
+MAX_URL_LENGTH = 2048
+
+
+def check_url(value: str) -> str:
+    """An absolute http(s) URL with a host, no credentials, nothing invisible.
+
+    Parsed, not pattern-matched: a URL that passes must also be one that
+    every exporter and browser reads the same way.
+    """
+    if len(value) > MAX_URL_LENGTH:
+        raise ValidationError(f"Longer than maximum length {MAX_URL_LENGTH}.")
+    if any(ch <= " " or "\x7f" <= ch <= "\x9f" for ch in value):
+        raise ValidationError("A URL may not contain spaces or control characters.")
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises on a malformed port
+    except ValueError:
+        raise ValidationError("Not a valid URL.") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValidationError("Only http and https URLs are allowed.")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise ValidationError("A URL may not carry a user name or password.")
+    if not parts.hostname or port == 0:
+        raise ValidationError("A URL needs a host.")
+    return value
 
 
 class HttpUrl(fields.Url):
@@ -72,13 +117,22 @@ class HttpUrl(fields.Url):
         super().__init__(
             schemes={"http", "https"},
             require_tld=False,
-            validate=validate.Length(max=2048),
-            metadata={"format": "uri", "example": "https://www.saferinternetday.org/"},
+            validate=validate.Length(max=MAX_URL_LENGTH),
+            metadata={
+                "format": "uri",
+                "example": "https://www.saferinternetday.org/",
+            },
             **kwargs,
         )
 
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, str):
+            check_url(value)
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        return check_text(text, multiline=False)
 
-class LocaleTag(fields.String):
+
+class LocaleTag(Line):
     """A BCP 47 language tag, stored in its canonical form."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -101,7 +155,7 @@ def hashtag_list() -> fields.List:
         Line(
             validate=[
                 validate.Length(min=1, max=100),
-                validate.Regexp(HASHTAG_RE, error="A hashtag is letters, digits and _, no '#'."),
+                FullMatch(HASHTAG_RE, error="A hashtag is letters, digits and _, no '#'."),
             ]
         ),
         validate=validate.Length(max=30),
@@ -111,10 +165,10 @@ def hashtag_list() -> fields.List:
 
 def tag_list() -> fields.List:
     return fields.List(
-        fields.String(
+        Line(
             validate=[
                 validate.Length(min=1, max=64),
-                validate.Regexp(TAG_RE, error="Use lowercase letters, digits and hyphens."),
+                FullMatch(TAG_RE, error="Use lowercase letters, digits and hyphens."),
             ]
         ),
         validate=validate.Length(max=30),
@@ -152,22 +206,78 @@ class ResourceTranslationSchema(Schema):
     description = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
+class PropertyCount(validate.Validator):
+    """How many members an object (a map) may have.
+
+    Not ``validate.Length``: apispec would publish that as minLength and
+    maxLength, which JSON Schema ignores on objects. Publish the bounds as
+    minProperties and maxProperties in the field's metadata instead.
+    """
+
+    def __init__(self, min: int = 0, max: int | None = None) -> None:
+        self.min_count, self.max_count = min, max
+
+    def __call__(self, value: Any) -> Any:
+        count = len(value)
+        if count < self.min_count:
+            raise ValidationError(f"Give at least {self.min_count}.")
+        if self.max_count is not None and count > self.max_count:
+            raise ValidationError(f"Give at most {self.max_count}.")
+        return value
+
+
+def same_locale(keys: Any) -> dict[str, list[str]]:
+    """Keys that name one locale once canonicalised: ``{"en": ["en", "EN"]}``."""
+    spellings: dict[str, list[str]] = {}
+    for key in keys:
+        if isinstance(key, str):
+            try:
+                spellings.setdefault(locales.normalize(key), []).append(key)
+            except locales.LocaleError:
+                continue  # reported as a malformed key by the key field
+    return {tag: names for tag, names in spellings.items() if len(names) > 1}
+
+
+def duplicate_errors(keys: Any) -> dict[str, list[str]]:
+    """Field errors for keys naming the same locale, each naming the others."""
+    return {
+        names[-1]: [f"{' and '.join(repr(n) for n in names)} are the same locale {tag!r}."]
+        for tag, names in same_locale(keys).items()
+    }
+
+
+class Translations(fields.Dict):
+    """Texts per locale. Keys are canonicalised; two keys naming one locale
+    (``en`` and ``EN``) are refused, never silently merged."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, dict):
+            clashes = duplicate_errors(value)
+            if clashes:
+                raise ValidationError(clashes)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def translations(schema: type[Schema]) -> fields.Dict:
-    return fields.Dict(
+    return Translations(
         keys=LocaleTag(),
         values=fields.Nested(schema),
         required=True,
-        validate=validate.Length(min=1, max=200),
-        metadata={"description": "Texts per BCP 47 locale."},
+        validate=PropertyCount(min=1, max=200),
+        metadata={
+            "description": "Texts per BCP 47 locale.",
+            "minProperties": 1,
+            "maxProperties": 200,
+        },
     )
 
 
 class PaletteSchema(Schema):
-    primary = fields.String(required=True, validate=validate.Regexp(HEX_RE))
-    secondary = fields.String(required=True, validate=validate.Regexp(HEX_RE))
-    accent = fields.String(required=True, validate=validate.Regexp(HEX_RE))
-    background = fields.String(required=True, validate=validate.Regexp(HEX_RE))
-    text = fields.String(required=True, validate=validate.Regexp(HEX_RE))
+    primary = Line(required=True, validate=FullMatch(HEX_RE, error="Use #RRGGBB."))
+    secondary = Line(required=True, validate=FullMatch(HEX_RE, error="Use #RRGGBB."))
+    accent = Line(required=True, validate=FullMatch(HEX_RE, error="Use #RRGGBB."))
+    background = Line(required=True, validate=FullMatch(HEX_RE, error="Use #RRGGBB."))
+    text = Line(required=True, validate=FullMatch(HEX_RE, error="Use #RRGGBB."))
 
 
 # --- writes: what an editor (or a fixture file) supplies -------------------

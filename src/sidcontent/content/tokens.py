@@ -108,7 +108,7 @@ def create(
     session: Session, name: str, role: str, expires_days: int | None = None
 ) -> tuple[Token, str]:
     """Create a token; return it and its secret, which is never stored."""
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         raise TokenError(
             "a token name is 1-64 letters, digits, '.', '_', '@' or '-', starting with a "
             "letter or digit"
@@ -152,7 +152,7 @@ def revoke(session: Session, name: str) -> Token:
 
 def authenticate(session: Session, secret: str, now: datetime) -> Principal:
     """The principal a presented secret stands for, or ``Unauthenticated``."""
-    if not TOKEN_RE.match(secret):
+    if not TOKEN_RE.fullmatch(secret):
         raise Unauthenticated("The bearer token is malformed.")
     wanted = digest(secret)
     token = session.scalar(select(Token).where(Token.digest == wanted))

@@ -199,7 +199,9 @@ class Exports:
                 raise ExportRejected(str(exc), {"locale": [str(exc)]}) from None
         now = now or utcnow()
         with self.database.session() as session:
-            rows = queries.get_bundle(session, campaign, now) if SLUG_RE.match(campaign) else None
+            rows = (
+                queries.get_bundle(session, campaign, now) if SLUG_RE.fullmatch(campaign) else None
+            )
             if rows is None:
                 detail = f"No published campaign {campaign[:80]!r}."
                 raise ExportRejected(detail, {"campaign": [detail]})
@@ -223,7 +225,7 @@ class Exports:
     def available_locales(self, campaign: str) -> list[str]:
         with self.database.session() as session:
             row = None
-            if SLUG_RE.match(campaign):
+            if SLUG_RE.fullmatch(campaign):
                 row = queries.get_campaign(session, campaign, utcnow())
             if row is None:
                 detail = f"No published campaign {campaign[:80]!r}."
