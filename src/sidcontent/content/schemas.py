@@ -150,7 +150,7 @@ class LocaleTag(Line):
             raise ValidationError(str(exc)) from None
 
 
-def hashtag_list() -> fields.List:
+def hashtag_list() -> fields.List[Any]:
     return fields.List(
         Line(
             validate=[
@@ -163,7 +163,7 @@ def hashtag_list() -> fields.List:
     )
 
 
-def tag_list() -> fields.List:
+def tag_list() -> fields.List[Any]:
     return fields.List(
         Line(
             validate=[
