@@ -205,7 +205,7 @@ def test_a_lost_artifact_is_not_served_and_is_made_again(probe_app, probe):
         ({"exporter": "nope"}, 422, "exporter", "Unknown exporter 'nope'; available: "),
         ({"campaign": "sid-2027"}, 422, "campaign", "No published campaign 'sid-2027'."),
         ({"campaign": "no such/../campaign"}, 422, "campaign", "lowercase letters"),
-            ({"campaign": "no-such-campaign"}, 422, "campaign", "No published campaign"),
+        ({"campaign": "no-such-campaign"}, 422, "campaign", "No published campaign"),
         ({"options": {"size": "a0"}}, 422, "options", None),
         ({"options": {"colour": "red"}}, 422, "options", None),
         ({"media_type": "application/pdf"}, 422, "media_type", "Must be one of: application/json"),

@@ -14,7 +14,7 @@ the body and ETag a GET of the same item in the same locale returns.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Response, request

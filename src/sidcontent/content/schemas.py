@@ -29,12 +29,19 @@ PALETTE_KEYS = ("primary", "secondary", "accent", "background", "text")
 # let "sid-2027\n" through.
 
 
-class FullMatch(validate.Regexp):
-    """``validate.Regexp`` that must match the whole string (``fullmatch``)."""
+class FullMatch(validate.Validator):
+    """Like ``validate.Regexp``, but the pattern must match the whole string.
 
-    def __call__(self, value: str) -> str:
+    apispec publishes any validator's ``regex`` as the field's ``pattern``.
+    """
+
+    def __init__(self, regex: re.Pattern[str], error: str | None = None) -> None:
+        self.regex = regex
+        self.message = error or "String does not match expected pattern."
+
+    def __call__(self, value: Any) -> str:
         if not isinstance(value, str) or self.regex.fullmatch(value) is None:
-            raise ValidationError(self._format_error(value))
+            raise ValidationError(self.message)
         return value
 
 
@@ -255,7 +262,8 @@ class Translations(fields.Dict):
             clashes = duplicate_errors(value)
             if clashes:
                 raise ValidationError(clashes)
-        return super()._deserialize(value, attr, data, **kwargs)
+        # marshmallow's Mapping._deserialize carries no annotations.
+        return super()._deserialize(value, attr, data, **kwargs)  # type: ignore[no-untyped-call]
 
 
 def translations(schema: type[Schema]) -> fields.Dict:
