@@ -11,7 +11,7 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from sidcontent import __version__
-from sidcontent.api import caching, errors
+from sidcontent.api import bodies, caching, errors
 
 API_PREFIX = "/api/v1"
 
@@ -81,6 +81,8 @@ def init_app(app: Flask) -> Api:
     for module in (campaigns, themes, messages, resources, whoami, exporters, exports, plugins):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
     meta.init_app(app, api)
+    # First, before anything can read the body: chunked bodies over the limit are 413.
+    app.before_request(bodies.limit_body)
     app.before_request(caching.serve_from_cache)
     app.extensions["sidcontent.api"] = api
     return api

@@ -4,16 +4,17 @@ Content writes and ``/exports`` read their bodies here, so each refuses the
 same things the same way: another media type (415), bytes that are not
 JSON, invalid UTF-8 or lone surrogates (400, from orjson), nesting deeper
 than ``MAX_DEPTH`` and NUL anywhere, a key included (422). The size limit
-is enforced before any of this, while reading (see ``api/limits.py``).
+is enforced before any of this, chunked bodies included (``limit_body``).
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from flask import request
+from flask import current_app, request
 
 from sidcontent.api.errors import ApiError
 
@@ -77,3 +78,35 @@ def check_document(data: Any) -> None:
             stack.extend(
                 (item, f"{path}.{i}" if path else str(i), level + 1) for i, item in enumerate(value)
             )
+
+
+def limit_body() -> None:
+    """Hold a body without ``Content-Length`` (chunked) to MAX_CONTENT_LENGTH.
+
+    werkzeug checks a declared ``Content-Length`` against the limit, but a
+    chunked body it only cuts at the limit and hands over the first MiB, so
+    a valid message followed by padding was parsed and stored. Read such a
+    body here, before any view, up to one byte past the limit: over it is a
+    413 and nothing is parsed; within it, the view reads it from memory.
+    """
+    environ = request.environ
+    if (
+        environ.get("CONTENT_LENGTH")  # declared: werkzeug refuses too much (413)
+        or not environ.get("HTTP_TRANSFER_ENCODING")  # no body at all
+        or "wsgi.input_terminated" not in environ  # werkzeug reads nothing
+    ):
+        return
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    stream = environ["wsgi.input"]
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = stream.read(min(64 * 1024, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise ApiError(413, f"The body is over the limit of {limit} bytes.")
+    # Still "terminated" (werkzeug reads it to its end), now from memory.
+    environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
