@@ -28,6 +28,11 @@ pytest_plugins = ["tests.editing_fixtures"]
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 TEST_DATABASE_URL = os.environ.get("SIDCONTENT_TEST_DATABASE_URL")
+UNREACHABLE_LIMITS = {
+    "RATE_LIMIT_AUTH_FAILURES": "1000000/minute",
+    "RATE_LIMIT_WRITES": "1000000/minute",
+    "RATE_LIMIT_EXPORTS": "1000000/minute",
+}
 
 
 @contextmanager
@@ -58,6 +63,9 @@ def make_app(
         "SECRET_KEY": "test-secret",
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "TESTING": True,
+        # The limiter runs in every test, but only the rate-limit tests
+        # (test_rate_limits.py) build apps with limits low enough to reach.
+        **UNREACHABLE_LIMITS,
     }
     settings.update(overrides)
     app = create_app(settings)

@@ -14,6 +14,7 @@ from sidcontent.api import context, errors
 from sidcontent.api import init_app as init_api
 from sidcontent.api.caching import ResponseCache
 from sidcontent.api.cors import init_app as init_cors
+from sidcontent.api.limits import init_app as init_limits
 from sidcontent.db import Database
 from sidcontent.exports.service import Exports
 from sidcontent.exports.store import ArtifactStore
@@ -64,6 +65,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
 
     init_api(app)
+    init_limits(app)
     init_cors(app)
     app.register_error_handler(Exception, _unhandled)
     app.after_request(_security_headers)

@@ -58,6 +58,13 @@ DEFAULTS: dict[str, Any] = {
     "EXPORT_TIMEOUT": 30.0,  # seconds an export may run before it is stopped
     "MAX_ARTIFACT_BYTES": 20 * 1024 * 1024,
     "ARTIFACT_DIR": None,  # None: "artifacts" in the instance folder
+    "REDIS_URL": None,  # shared state (rate-limit counters); None: in this process
+    # Reverse proxies (IPs or networks) whose X-Forwarded-For is believed.
+    "TRUSTED_PROXIES": [],
+    "RATE_LIMITS_ENABLED": True,
+    "RATE_LIMIT_AUTH_FAILURES": "20/minute",  # refused tokens, per client address
+    "RATE_LIMIT_WRITES": "120/minute",  # content writes, per token
+    "RATE_LIMIT_EXPORTS": "20/minute",  # POST /exports, per token
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -69,6 +76,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "STRICT_PLUGINS": _bool,
     "EXPORT_TIMEOUT": _positive_float,
     "MAX_ARTIFACT_BYTES": _positive_int,
+    "TRUSTED_PROXIES": _list,
+    "RATE_LIMITS_ENABLED": _bool,
 }
 
 

@@ -99,6 +99,9 @@ def from_http_exception(exc: HTTPException) -> Response:
         return problem(
             status, exc.detail, errors=exc.errors, headers=exc.extra_headers, title=exc.title
         )
+    ready = getattr(exc, "response", None)  # e.g. the rate limiter's 429 problem
+    if isinstance(ready, Response) and ready.mimetype == PROBLEM_MEDIA_TYPE:
+        return ready
     # Keep the headers werkzeug computed (Allow on 405, WWW-Authenticate on 401).
     original = exc.get_response()
     headers = {
