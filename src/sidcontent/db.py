@@ -191,6 +191,9 @@ class _GenerationReader:
 
 
 def make_engine(url: str, **options: Any) -> Engine:
+    # Errors (and so log lines) never carry statement parameters: a token
+    # hash or a user's text must not reach a log.
+    options.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

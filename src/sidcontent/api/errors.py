@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from flask import Response
 from marshmallow import Schema, fields
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -142,6 +143,26 @@ def _summary(errors: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+DATABASE_RETRY_AFTER = 5  # seconds: the pool reconnects as soon as the database is back
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached (down, restarting, pool exhausted, locked)."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError)
+
+
 def internal_error(exc: Exception) -> Response:
+    if database_unavailable(exc):
+        # The driver's message only: SQLAlchemy's own names the statement.
+        original = getattr(exc, "orig", None) or exc
+        log.error("database unavailable: %s", type(original).__name__)
+        return problem(
+            503,
+            "The database is unavailable; try again shortly.",
+            title="Service Unavailable",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+        )
     log.exception("unhandled error", exc_info=exc)
     return from_http_exception(InternalServerError())

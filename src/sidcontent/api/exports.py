@@ -114,7 +114,8 @@ class ExportSchema(Schema):
     error_type = fields.String(
         allow_none=True,
         metadata={
-            "description": "export-error, plugin-failed, artifact-too-large, timeout or crashed"
+            "description": "export-error, plugin-failed, artifact-too-large, timeout, crashed "
+            "or artifact-store-failed"
         },
     )
     failed_plugin = fields.String(
@@ -160,7 +161,7 @@ def _failure(exc: ExportFailed) -> ResponseReturnValue:
         title="Export failed" if exc.status != 504 else "Export timed out",
         type=TYPE_BASE + (record.error_type or "export-failed"),
         errors=errors,
-        headers={"Location": _url(record)},
+        headers={"Location": _url(record), **({"Retry-After": "30"} if exc.status == 503 else {})},
         plugin=record.failed_plugin or record.plugin,
         exporter=record.exporter,
         export_id=record.id,
@@ -175,7 +176,7 @@ class ExportCollection(MethodView):
     @blp.alt_response(
         200, schema=ExportItemSchema, description="An identical export already exists: reused."
     )
-    @blp.problems(400, 401, 404, 413, 415, 422, 502, 504)
+    @blp.problems(400, 401, 404, 413, 415, 422, 429, 502, 503, 504)
     def post(self) -> ResponseReturnValue:
         """Run an exporter on a campaign's published content. Needs marketer.
 

@@ -73,6 +73,7 @@ class ExportFailed(Exception):
     STATUS = {
         "export-error": 422,
         "timeout": 504,
+        "artifact-store-failed": 503,  # our storage, not the plugin: try again later
     }
 
     def __init__(
@@ -289,16 +290,30 @@ class Exports:
             warnings=[],
         )
         field_name = None
+        stored: str | OSError | None = None
         if isinstance(result, sandbox.Produced):
+            try:
+                stored = self.store.put(result.artifact.content)
+            except OSError as exc:  # read-only folder, disk full: a failed export, told why
+                stored = exc
+        if isinstance(result, sandbox.Produced) and isinstance(stored, str):
             artifact = result.artifact
             row.status = "succeeded"
-            row.artifact_sha256 = self.store.put(artifact.content)
+            row.artifact_sha256 = stored
             row.artifact_size = len(artifact.content)
             row.artifact_filename = artifact.filename
             row.artifact_media_type = artifact.media_type
             row.artifact_metadata = dict(artifact.metadata)
             row.warnings = list(artifact.warnings)
+        elif isinstance(stored, OSError):
+            row.status = "failed"
+            row.error_type = "artifact-store-failed"
+            row.error = (
+                "the artifact could not be stored: "
+                f"{stored.strerror or type(stored).__name__} (the artifact store is not writable)"
+            )
         else:
+            assert isinstance(result, sandbox.Failed)
             row.status = "failed"
             row.error_type = result.kind
             row.failed_plugin = result.plugin
