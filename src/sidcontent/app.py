@@ -6,15 +6,16 @@ import logging
 import os
 from typing import Any
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response
 from flask.sessions import SessionInterface
 
-from sidcontent import config
+from sidcontent import config, logs
 from sidcontent.api import context, errors
 from sidcontent.api import init_app as init_api
 from sidcontent.api.caching import ResponseCache
 from sidcontent.api.cors import init_app as init_cors
 from sidcontent.api.limits import init_app as init_limits
+from sidcontent.api.security import init_app as init_security
 from sidcontent.db import Database
 from sidcontent.exports.service import Exports
 from sidcontent.exports.store import ArtifactStore
@@ -67,10 +68,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_api(app)
     init_limits(app)
     init_cors(app)
+    init_security(app)
     app.register_error_handler(Exception, _unhandled)
-    app.after_request(_security_headers)
-    if not app.debug:
-        logging.getLogger("sidcontent").setLevel(logging.INFO)
+    logs.configure(str(app.config["LOG_FORMAT"]), logging.DEBUG if app.debug else logging.INFO)
     return app
 
 
@@ -84,10 +84,3 @@ class _NoSessions(SessionInterface):
 
 def _unhandled(exc: Exception) -> Response:
     return errors.internal_error(exc)
-
-
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if not request.path.startswith("/docs"):
-        response.headers.setdefault("Content-Security-Policy", "default-src 'none'")
-    return response

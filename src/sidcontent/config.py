@@ -65,6 +65,8 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_AUTH_FAILURES": "20/minute",  # refused tokens, per client address
     "RATE_LIMIT_WRITES": "120/minute",  # content writes, per token
     "RATE_LIMIT_EXPORTS": "20/minute",  # POST /exports, per token
+    "HSTS_MAX_AGE": 0,  # seconds; above 0 sends Strict-Transport-Security (HTTPS only)
+    "LOG_FORMAT": "text",  # or "json": one object per line
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -78,6 +80,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "MAX_ARTIFACT_BYTES": _positive_int,
     "TRUSTED_PROXIES": _list,
     "RATE_LIMITS_ENABLED": _bool,
+    "HSTS_MAX_AGE": _INT,
 }
 
 

@@ -57,9 +57,15 @@ def _trusted(address: str, networks: Sequence[Network]) -> bool:
     return any(ip in network for network in networks)
 
 
+def trusted_socket() -> bool:
+    """Whether the connection comes from a proxy in SIDCONTENT_TRUSTED_PROXIES."""
+    networks: list[Network] = current_app.extensions["sidcontent.trusted_proxies"]
+    return bool(networks) and _trusted(request.remote_addr or "", networks)
+
+
 def client_address() -> str:
     """The caller's address: the socket's, or what a trusted proxy says it saw."""
-    remote = request.remote_addr or ""
+    remote = request.remote_addr or "unknown"  # no socket (a test request context)
     networks: list[Network] = current_app.extensions["sidcontent.trusted_proxies"]
     if not networks or not _trusted(remote, networks):
         return remote  # a client may write X-Forwarded-For; only a proxy is believed

@@ -26,6 +26,11 @@ def serve(host: str, port: int, workers: int) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            # gunicorn's default line plus the request id, to match app log lines.
+            self.cfg.set(
+                "access_log_format",
+                '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s',
+            )
             # An export may run for SIDCONTENT_EXPORT_TIMEOUT seconds inside a
             # request: gunicorn must not kill the worker before that limit does.
             self.cfg.set("timeout", max(30, int(app.config["EXPORT_TIMEOUT"]) + 15))
