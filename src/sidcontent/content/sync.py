@@ -312,7 +312,7 @@ def _visible_rows(
 ) -> Select[Any]:
     """The rows of ``item_type`` in ``view`` at ``at``: the read API's own rules."""
     model = MODELS[item_type]
-    stmt = queries._common(queries._select(model), model, {}, at, view.preview)
+    stmt: Select[Any] = queries._common(queries._select(model), model, {}, at, view.preview)
     if item_type in ("message", "resource"):
         scope = {"campaign": view.campaign} if view.campaign else {}
         stmt = queries._campaign_scope(stmt, model, scope, at, view.preview)
