@@ -9,6 +9,8 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from sidcontent.exporting import closest_locale
+
 LABELS: dict[str, dict[str, str]] = {
     "en": {"supported_by": "Supported by {partner}", "scan": "Scan for more"},
     "fr": {"supported_by": "Avec le soutien de {partner}", "scan": "Scannez pour en savoir plus"},
@@ -19,7 +21,8 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def label(locale: str, key: str, **values: str) -> str:
-    table = LABELS.get(locale.split("-")[0].lower(), LABELS["en"])
+    # The API's matcher: a "no" poster gets Bokmål labels, a "da" one English.
+    table = LABELS[closest_locale(locale, LABELS) or "en"]
     return table[key].format(**values)
 
 
