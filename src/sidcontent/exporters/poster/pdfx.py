@@ -16,7 +16,7 @@ import functools
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import BinaryIO
 
 import pikepdf
 from PIL import Image, ImageCms
@@ -92,7 +92,7 @@ def describe(pdf: pikepdf.Pdf, meta: Metadata, creator: str, standard: str) -> N
     """Info dictionary and XMP (the same facts in both), and the output intent."""
     now = datetime.now(UTC).replace(microsecond=0)
     producer = f"pikepdf {pikepdf.__version__}"
-    info = {
+    info: dict[str, pikepdf.Object] = {
         "/Title": pikepdf.String(meta.title),
         "/Subject": pikepdf.String(meta.subject),
         "/Author": pikepdf.String(meta.author),
@@ -138,12 +138,13 @@ def describe(pdf: pikepdf.Pdf, meta: Metadata, creator: str, standard: str) -> N
             Type=pikepdf.Name.OutputIntent,
             S=pikepdf.Name.GTS_PDFX,
             DestOutputProfile=profile,
-            **{key: pikepdf.String(value) for key, value in CONDITION.items()},
         )
+        for key, value in CONDITION.items():
+            intent[f"/{key}"] = pikepdf.String(value)
         pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(intent)])
 
 
-def save(pdf: pikepdf.Pdf, out: IO[bytes], standard: str) -> None:
+def save(pdf: pikepdf.Pdf, out: BinaryIO, standard: str) -> None:
     if standard == "pdf/x-1a":
         # PDF/X-1a:2003 is PDF 1.4: no object streams (they came with 1.5).
         pdf.save(

@@ -249,9 +249,9 @@ def _embed(
             Descent=round(hhea.descent * scale),
             CapHeight=round((getattr(os2, "sCapHeight", 0) or hhea.ascent) * scale),
             StemV=80,
-            **{file_key[1:]: pdf.make_indirect(program)},
         )
     )
+    descriptor[file_key] = pdf.make_indirect(program)
     cid_font = pikepdf.Dictionary(
         Type=pikepdf.Name.Font,
         Subtype=pikepdf.Name(subtype),
