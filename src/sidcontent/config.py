@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ DEFAULTS: dict[str, Any] = {
     "FORWARDED_ALLOW_IPS": "127.0.0.1,::1",  # proxies whose X-Forwarded-* headers are trusted
 }
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[str], Any]] = {
     "MAX_CONTENT_LENGTH": _INT,
     "CORS_ORIGINS": _list,
     "RESPONSE_CACHE_SIZE": _INT,
