@@ -34,18 +34,18 @@ _HINTS = {
 }
 
 
-def write_problem(sock: Any, status: int, reason: str, message: str) -> None:
+def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
     """gunicorn's own error page, as RFC 9457 problem+json instead of HTML."""
     title = reason or "Bad Request"
     body = {
         "type": TYPE_BASE + "-".join(title.lower().split()),
         "title": title,
-        "status": status,
-        "detail": _HINTS.get(status) or message or title,
+        "status": status_int,
+        "detail": _HINTS.get(status_int) or mesg or title,
     }
     payload = orjson.dumps(body)
     head = (
-        f"HTTP/1.1 {status} {title}\r\n"
+        f"HTTP/1.1 {status_int} {title}\r\n"
         "Connection: close\r\n"
         f"Content-Type: {PROBLEM_MEDIA_TYPE}\r\n"
         "Cache-Control: no-store\r\n"
@@ -71,7 +71,7 @@ class _TimedSocket(socket.socket):
             super().setblocking(False)
 
 
-class Worker(ThreadWorker):  # type: ignore[misc]
+class Worker(ThreadWorker):
     """gunicorn's gthread worker with bounded reads and problem+json errors."""
 
     read_timeout = 10.0
@@ -113,8 +113,8 @@ class Worker(ThreadWorker):  # type: ignore[misc]
         self._in_threads -= 1
         super().finish_request(conn, fs)
 
-    def set_accept_enabled(self, enabled: bool) -> None:
-        super().set_accept_enabled(enabled and self._in_threads < self.cfg.threads)
+    def set_accept_enabled(self, enabled: bool | None) -> None:
+        super().set_accept_enabled(bool(enabled) and self._in_threads < self.cfg.threads)
 
 
 def worker_class(read_timeout: float) -> type[Worker]:
