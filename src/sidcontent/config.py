@@ -59,7 +59,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_ARTIFACT_BYTES": 20 * 1024 * 1024,
     "ARTIFACT_DIR": None,  # None: "artifacts" in the instance folder
     "REDIS_URL": None,  # shared state (rate-limit counters); None: in this process
-    # Reverse proxies (IPs or networks) whose X-Forwarded-For is believed.
+    # Reverse proxies (IPs or networks) whose X-Forwarded-* and X-Request-Id
+    # are believed: by the rate limits (client address) and by gunicorn.
     "TRUSTED_PROXIES": [],
     "RATE_LIMITS_ENABLED": True,
     "RATE_LIMIT_AUTH_FAILURES": "20/minute",  # refused tokens, per client address
@@ -67,6 +68,12 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_EXPORTS": "20/minute",  # POST /exports, per token
     "HSTS_MAX_AGE": 0,  # seconds; above 0 sends Strict-Transport-Security (HTTPS only)
     "LOG_FORMAT": "text",  # or "json": one object per line
+    # `sidcontent serve` (gunicorn gthread workers; docs/deploy.md)
+    "WEB_WORKERS": 2,  # processes
+    "WEB_THREADS": 8,  # threads per process: requests (or trickling clients) served at once
+    "WEB_READ_TIMEOUT": 10.0,  # seconds a client may go quiet mid-request before it is dropped
+    "WEB_KEEPALIVE": 5,  # seconds an idle keep-alive connection stays open
+    "WEB_TIMEOUT": None,  # seconds a silent worker lives; None: EXPORT_TIMEOUT + 15, at least 30
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -81,6 +88,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "TRUSTED_PROXIES": _list,
     "RATE_LIMITS_ENABLED": _bool,
     "HSTS_MAX_AGE": _INT,
+    "WEB_WORKERS": _positive_int,
+    "WEB_THREADS": _positive_int,
+    "WEB_READ_TIMEOUT": _positive_float,
+    "WEB_KEEPALIVE": _positive_int,
+    "WEB_TIMEOUT": _positive_int,
 }
 
 
