@@ -13,8 +13,14 @@ endif
 # Debian packages that some suites need (the browser tests); `make system-deps`
 # installs them, and .ci/run calls it, so CI and a new machine match.
 SYSTEM_DEPS := chromium fonts-noto-core fonts-noto-cjk icc-profiles-free libgs-common poppler-utils qpdf libicu-dev
+# The OpenAPI linter, from npm into a project-local folder (redocly.yaml says
+# which rules; none is disabled). Telemetry and update checks off.
+TOOLS   := .tools
+REDOCLY_VERSION := 2.77.0
+REDOCLY := $(TOOLS)/node_modules/.bin/redocly
+REDOCLY_ENV := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 
-.PHONY: install system-deps run test lint format openapi bench bench-social clean
+.PHONY: install system-deps run test lint lint-openapi format openapi bench bench-social clean
 
 $(STAMP): pyproject.toml Makefile $(wildcard plugins/*/pyproject.toml plugins/*/src/*/*.py)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +31,12 @@ $(STAMP): pyproject.toml Makefile $(wildcard plugins/*/pyproject.toml plugins/*/
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(REDOCLY):
+	npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error @redocly/cli@$(REDOCLY_VERSION)
+
+lint-openapi: $(REDOCLY)
+	$(REDOCLY_ENV) $(REDOCLY) lint openapi.yaml --config redocly.yaml --format=summary
 
 system-deps:
 	@missing=$$(for p in $(SYSTEM_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -39,13 +51,13 @@ run: install
 	$(BIN)/sidcontent fixtures load fixtures
 	$(BIN)/sidcontent serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install lint-openapi
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install lint-openapi
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -67,4 +79,4 @@ bench-social: install
 	$(BIN)/python bench/social.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) build dist *.egg-info src/*.egg-info .pytest_cache .ruff_cache

@@ -50,7 +50,7 @@ def spec_settings() -> dict[str, Any]:
                     "Day: campaigns, themes, messages and resources as JSON, with "
                     "localisation, keyset pagination and conditional requests."
                 ),
-                "license": {"name": "MIT"},
+                "license": {"name": "MIT", "url": "https://opensource.org/licenses/MIT"},
             },
             "servers": [{"url": "/"}],
         },

@@ -312,13 +312,18 @@ def _patchable(spec: Any, name: str) -> str:
         prop = dict(prop)
         if "$ref" in prop:
             nested = _patchable(spec, prop["$ref"].removeprefix(_REF))
-            prop = {"allOf": [{"$ref": _REF + nested}]}
+            # OpenAPI 3.0: nullable needs a type beside it, even next to allOf.
+            prop = {"type": "object", "allOf": [{"$ref": _REF + nested}]}
         elif (
             isinstance(prop.get("additionalProperties"), dict)
             and "$ref" in prop["additionalProperties"]
         ):
             nested = _patchable(spec, prop["additionalProperties"]["$ref"].removeprefix(_REF))
-            prop["additionalProperties"] = {"allOf": [{"$ref": _REF + nested}], "nullable": True}
+            prop["additionalProperties"] = {
+                "type": "object",
+                "allOf": [{"$ref": _REF + nested}],
+                "nullable": True,
+            }
             prop.pop("minProperties", None)  # a patch may carry a single locale, or none
         prop.pop("default", None)
         prop["nullable"] = True

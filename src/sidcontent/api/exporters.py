@@ -10,6 +10,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from sidcontent.api.blueprint import Blueprint
+from sidcontent.api.params import StrictArgs as NoArgs
 from sidcontent.api.static import json_response
 from sidcontent.exporting import options_json_schema
 from sidcontent.plugins import PluginHost, Registered
@@ -54,7 +55,9 @@ def exporter_payload(registered: Registered) -> dict[str, Any]:
 
 @blp.route("")
 class Exporters(MethodView):
+    @blp.arguments(NoArgs, location="query", as_kwargs=True)
     @blp.response(200, ExporterListSchema)
+    @blp.problems(400)
     def get(self) -> ResponseReturnValue:
         """Every exporter, the plugin that provides it, and its options' JSON Schema."""
         host: PluginHost = current_app.extensions["sidcontent.plugins"]

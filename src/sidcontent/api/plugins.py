@@ -12,6 +12,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from sidcontent.api.blueprint import Blueprint
+from sidcontent.api.params import StrictArgs as NoArgs
 from sidcontent.api.static import json_response
 from sidcontent.plugins import PluginHost
 
@@ -66,7 +67,9 @@ PluginListSchema = Schema.from_dict(
 
 @blp.route("")
 class Plugins(MethodView):
+    @blp.arguments(NoArgs, location="query", as_kwargs=True)
     @blp.response(200, PluginListSchema)
+    @blp.problems(400)
     def get(self) -> ResponseReturnValue:
         """Every plugin found: loaded, disabled by configuration, or failed."""
         host: PluginHost = current_app.extensions["sidcontent.plugins"]

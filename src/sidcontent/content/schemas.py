@@ -143,10 +143,13 @@ class LocaleTag(Line):
     """A BCP 47 language tag, stored in its canonical form."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "metadata",
-            {"example": "fr-BE", "maxLength": 35, "pattern": locales.TAG_PATTERN},
-        )
+        # The same pattern wherever a locale is accepted (reads, writes, exports).
+        kwargs["metadata"] = {
+            "example": "fr-BE",
+            "maxLength": locales.MAX_TAG_LENGTH,
+            "pattern": locales.TAG_PATTERN,
+            **kwargs.get("metadata", {}),
+        }
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
