@@ -270,7 +270,7 @@ def test_installed_calendar_plugin_exports_over_http(probe):
         "/api/v1/exports",
         json={"exporter": "calendar", "campaign": "sid-2026", "options": {"reminder_minutes": 15}},
     )
-    assert response.status_code in (200, 201), response.get_json()
+    assert response.status_code == 201, response.get_json()
     record = response.get_json()["data"]
     assert record["artifact"]["filename"] == "sid-2026-en.ics"
     with client.get(record["artifact"]["url"]) as download:
