@@ -25,7 +25,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sidcontent.content import locales, queries, representation
+from sidcontent.content import events, locales, queries, representation
 from sidcontent.content.models import utcnow
 from sidcontent.content.schemas import SLUG_RE
 from sidcontent.db import Database
@@ -440,6 +440,7 @@ class Exports:
             row.error_field = result.field
         with self.database.session() as session:
             session.merge(row)
+            events.record(session, [export_event(row)])  # the outbox, in the same commit
         record = row.record()
         self.host.export_finished(record)
         return record
@@ -519,6 +520,26 @@ class Exports:
             return None
         assert record.artifact is not None
         return self.store.stream(record.artifact["sha256"])
+
+
+def export_event(row: ExportRow) -> events.Event:
+    """``export.succeeded`` or ``export.failed`` for a finished run."""
+    data: dict[str, Any] = {
+        "id": row.id,
+        "exporter": row.exporter,
+        "campaign": row.campaign,
+        "locale": row.locale,
+        "media_type": row.media_type,
+        "status": row.status,
+    }
+    if row.status == "failed":
+        data["error_type"] = row.error_type
+        data["failed_plugin"] = row.failed_plugin
+    return events.Event(
+        type="export.succeeded" if row.status == "succeeded" else "export.failed",
+        timestamp=row.finished_at or utcnow(),
+        data=data,
+    )
 
 
 def _failure_text(result: sandbox.Failed) -> str:
