@@ -1,7 +1,7 @@
 """production path: queued exports, artifacts in the database
 
-Revision ID: 0003_production
-Revises: 0002_exports
+Revision ID: 0004_production
+Revises: 0003_events
 Create Date: 2026-12-01 12:00:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_production"
-down_revision = "0002_exports"
+revision = "0004_production"
+down_revision = "0003_events"
 branch_labels = None
 depends_on = None
 
