@@ -74,7 +74,7 @@ def create(name: str, parent: Path) -> Path:
 TEMPLATES: dict[str, str] = {
     "pyproject.toml": """\
 [build-system]
-requires = ["setuptools>=77"]
+requires = ["setuptools>=64"]
 build-backend = "setuptools.build_meta"
 
 [project]
@@ -83,7 +83,7 @@ version = "0.1.0"  # bump it whenever the output changes: sidcontent reuses earl
 description = "sidcontent exporter: a campaign's messages as a plain-text or Markdown digest"
 readme = "README.md"
 requires-python = ">=3.11"
-license = "MIT"
+# license = "MIT"  # choose yours: an SPDX expression (setuptools>=77), then require that
 dependencies = ["sidcontent>=$sidcontent_version"]
 
 [project.optional-dependencies]
