@@ -68,6 +68,7 @@ DEFAULTS: dict[str, Any] = {
     "WEB_KEEPALIVE": 5,  # seconds an idle keep-alive connection stays open
     "WEB_TIMEOUT": None,  # seconds a silent worker lives; None: EXPORT_TIMEOUT + 15, at least 30
     "FORWARDED_ALLOW_IPS": "127.0.0.1,::1",  # proxies whose X-Forwarded-* headers are trusted
+    "SYNC_RETENTION_DAYS": 90.0,  # how long sync tombstones are kept (older tokens: 410)
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -85,6 +86,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "WEB_READ_TIMEOUT": _positive_float,
     "WEB_KEEPALIVE": _positive_int,
     "WEB_TIMEOUT": _positive_int,
+    "SYNC_RETENTION_DAYS": _positive_float,
 }
 
 
