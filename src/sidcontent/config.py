@@ -68,12 +68,16 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_EXPORTS": "20/minute",  # POST /exports, per token
     "HSTS_MAX_AGE": 0,  # seconds; above 0 sends Strict-Transport-Security (HTTPS only)
     "LOG_FORMAT": "text",  # or "json": one object per line
+    "ARTIFACT_STORE": "files",  # files (ARTIFACT_DIR) or database (rows every host reads)
+    "EXPORT_RETENTION_DAYS": None,  # None: keep; else `exports prune` default age
+    "BROKER_URL": None,  # None: exports run inline; redis://... queues them on Celery
     # `sidcontent serve` (gunicorn gthread workers; docs/deploy.md)
     "WEB_WORKERS": 2,  # processes
     "WEB_THREADS": 8,  # threads per process: requests (or trickling clients) served at once
     "WEB_READ_TIMEOUT": 10.0,  # seconds a client may go quiet mid-request before it is dropped
     "WEB_KEEPALIVE": 5,  # seconds an idle keep-alive connection stays open
     "WEB_TIMEOUT": None,  # seconds a silent worker lives; None: EXPORT_TIMEOUT + 15, at least 30
+    "SYNC_RETENTION_DAYS": 90.0,  # how long sync tombstones are kept (older tokens: 410)
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -88,11 +92,13 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "TRUSTED_PROXIES": _list,
     "RATE_LIMITS_ENABLED": _bool,
     "HSTS_MAX_AGE": _INT,
+    "EXPORT_RETENTION_DAYS": _positive_int,
     "WEB_WORKERS": _positive_int,
     "WEB_THREADS": _positive_int,
     "WEB_READ_TIMEOUT": _positive_float,
     "WEB_KEEPALIVE": _positive_int,
     "WEB_TIMEOUT": _positive_int,
+    "SYNC_RETENTION_DAYS": _positive_float,
 }
 
 
