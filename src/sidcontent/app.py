@@ -19,6 +19,7 @@ from sidcontent.db import Database
 from sidcontent.exports.service import Exports
 from sidcontent.exports.store import ArtifactStore
 from sidcontent.plugins import PluginHost
+from sidcontent.webhooks.dispatcher import init_app as init_webhooks
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -69,6 +70,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
 
     init_api(app)
+    init_webhooks(app)
     init_cors(app)
     app.register_error_handler(Exception, _unhandled)
     app.after_request(_security_headers)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from sidcontent import __version__
-from sidcontent.cli import database, export, fixtures, openapi, plugins, serve, tokens
+from sidcontent.cli import database, export, fixtures, openapi, plugins, serve, tokens, webhooks
 
 
 @click.group()
@@ -27,3 +27,4 @@ main.add_command(serve.serve)
 main.add_command(openapi.openapi)
 main.add_command(plugins.plugins)
 main.add_command(export.export)
+main.add_command(webhooks.webhooks)
