@@ -58,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
     "EXPORT_TIMEOUT": 30.0,  # seconds an export may run before it is stopped
     "MAX_ARTIFACT_BYTES": 20 * 1024 * 1024,
     "ARTIFACT_DIR": None,  # None: "artifacts" in the instance folder
+    "ARTIFACT_STORE": "files",  # files (ARTIFACT_DIR) or database (rows every host reads)
+    "EXPORT_RETENTION_DAYS": None,  # None: keep; else `exports prune` default age
+    "BROKER_URL": None,  # None: exports run inline; redis://... queues them on Celery
     # `sidcontent serve` (gunicorn gthread workers; docs/deploy.md)
     "WEB_WORKERS": 2,  # processes
     "WEB_THREADS": 8,  # threads per process: requests (or trickling clients) served at once
@@ -79,6 +82,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "STRICT_PLUGINS": _bool,
     "EXPORT_TIMEOUT": _positive_float,
     "MAX_ARTIFACT_BYTES": _positive_int,
+    "EXPORT_RETENTION_DAYS": _positive_int,
     "WEB_WORKERS": _positive_int,
     "WEB_THREADS": _positive_int,
     "WEB_READ_TIMEOUT": _positive_float,

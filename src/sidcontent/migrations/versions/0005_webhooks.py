@@ -1,7 +1,7 @@
 """webhooks: endpoints, deliveries and attempts
 
-Revision ID: 0004_webhooks
-Revises: 0003_events
+Revision ID: 0005_webhooks
+Revises: 0004_production
 Create Date: 2026-12-01 12:40:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_webhooks"
-down_revision = "0003_events"
+revision = "0005_webhooks"
+down_revision = "0004_production"
 branch_labels = None
 depends_on = None
 
