@@ -27,7 +27,7 @@ blp = Blueprint(
     url_prefix="/webhooks",
     description="Standard Webhooks endpoints: signed, retried event deliveries (admin).",
 )
-ID = "<string(length=23):endpoint_id>"
+ID = "<endpoint_id>"
 
 
 class WebhookSchema(Schema):
