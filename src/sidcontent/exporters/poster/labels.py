@@ -9,8 +9,6 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from sidcontent.exporting import closest_locale
-
 LABELS: dict[str, dict[str, str]] = {
     "en": {"supported_by": "Supported by {partner}", "scan": "Scan for more"},
     "fr": {"supported_by": "Avec le soutien de {partner}", "scan": "Scannez pour en savoir plus"},

@@ -315,6 +315,11 @@ def _glyph_texts(
     for cluster, members in clusters.items():
         chars = list(text[cluster : ends[cluster]])
         nominal = {font.glyph(ch): ch for ch in chars}
+        if any(shaped[k][0] not in nominal for k in members):
+            # The font drew a precomposed letter as base + mark (Vietnamese "ọ" as o and
+            # a dot below): map the glyphs to the decomposed characters they draw.
+            chars = list(unicodedata.normalize("NFD", "".join(chars)))
+            nominal = {font.glyph(ch): ch for ch in chars}
         left = list(chars)
         for k in members:
             ch = nominal.get(shaped[k][0])
