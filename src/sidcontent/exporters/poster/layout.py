@@ -169,7 +169,56 @@ class _Style:
     accent: str
 
 
+# Band heights (share of the trim) tried for each layout: the plan whose largest empty
+# band between blocks is smallest wins, so a short headline and a long one both fill
+# the page (issue 16: no empty band taller than 12% of the trim).
+BAND_RATIOS = {
+    ("headline", "portrait"): (0.56, 0.50, 0.44, 0.38, 0.62, 0.68, 0.74),
+    ("headline", "landscape"): (0.52, 0.46, 0.40, 0.58, 0.64, 0.70),
+    ("tips", "portrait"): (0.30, 0.26, 0.36, 0.42),
+    ("tips", "landscape"): (0.34, 0.30, 0.40),
+}
+MAX_EMPTY_BAND = 0.12
+
+
 def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
+    """The layout that fills the page best among the band heights tried."""
+    ratios = BAND_RATIOS[(options.layout, options.orientation)]
+    best: tuple[float, Plan] | None = None
+    first_error: ExportError | None = None
+    for ratio in ratios:
+        try:
+            candidate = _compose(bundle, options, ratio)
+        except ExportError as error:
+            if first_error is None and ratio == ratios[0]:
+                first_error = error
+            continue
+        gap = largest_empty_band(candidate)
+        if best is None or gap < best[0] - 1e-6:
+            best = (gap, candidate)
+        if gap <= MAX_EMPTY_BAND * candidate.geometry.trim.height * 0.8:
+            break  # good enough: keep the first (the designed) proportions
+    if best is None:
+        assert first_error is not None
+        raise first_error
+    return best[1]
+
+
+def largest_empty_band(p: Plan) -> float:
+    """The tallest horizontal strip between two blocks (text or QR code) with nothing in
+    it, in points: what a reader sees as a hole in the page."""
+    spans = sorted(
+        [(block.top - block.height, block.top) for block in p.texts]
+        + [(p.qr.box.y0, p.qr.box.y1)]
+    )
+    gap, reach = 0.0, spans[0][1]
+    for low, high in spans[1:]:
+        gap = max(gap, low - reach)
+        reach = max(reach, high)
+    return gap
+
+
+def _compose(bundle: ContentBundle, options: PosterOptions, band_ratio: float) -> Plan:
     g = geometry(options.size, options.orientation, options.bleed, options.crop_marks)
     locale = bundle.campaign.locale
     b = _Builder(g, locale)
@@ -191,10 +240,8 @@ def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
 
     if options.layout == "tips":
         chosen = _tips(bundle, options, _tips_title(bundle))
-        band_ratio = 0.3 if options.orientation == "portrait" else 0.34
     else:
         chosen = (_headline_message(bundle, options),)
-        band_ratio = 0.56 if options.orientation == "portrait" else 0.52
     band_bottom = t.y1 - t.height * band_ratio
     stripe = 1.2 * u
     b.fills += [
@@ -216,6 +263,7 @@ def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
         _place_tips(b, chosen, middle, style)
     else:
         _place_message(b, chosen[0], middle, style)
+    _spread(b, headline, band_bottom + 3 * u, middle)
 
     texts = tuple(b.texts)
     if is_rtl(locale):
@@ -239,6 +287,43 @@ def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
         ),
         warnings=tuple(b.warnings),
     )
+
+
+def _spread(b: _Builder, headline: TextBlock, band_floor: float, middle: Box) -> None:
+    """Share out the free height instead of leaving it under the last block: the
+    headline sits in the middle of what the band has left, and the middle's units (the
+    body, the call to action, each numbered tip) get equal gaps around them."""
+    texts = b.texts
+    index = texts.index(headline)
+    free = headline.top - headline.height - band_floor
+    if free > 0:
+        texts[index] = replace(headline, top=headline.top - free * 0.4)
+
+    middle_roles = {"body", "call_to_action", "tip_number", "tip", "tip_body"}
+    members = [i for i, t in enumerate(texts) if t.role in middle_roles]
+    if not members:
+        return
+    units: list[list[int]] = []
+    for i in members:
+        if texts[i].role in ("body", "call_to_action", "tip_number") or not units:
+            units.append([i])
+        else:
+            units[-1].append(i)
+    units.sort(key=lambda unit: -max(texts[i].top for i in unit))  # top to bottom
+    extents = [
+        (max(texts[i].top for i in unit), min(texts[i].top - texts[i].height for i in unit))
+        for unit in units
+    ]
+    used = sum(top - bottom for top, bottom in extents)
+    gap = (middle.height - used) / (len(units) + 1)
+    if gap <= 0:
+        return
+    cursor = middle.y1 - gap
+    for unit, (top, bottom) in zip(units, extents, strict=True):
+        shift = cursor - top
+        for i in unit:
+            texts[i] = replace(texts[i], top=texts[i].top + shift)
+        cursor -= (top - bottom) + gap
 
 
 def _mirrored(block: TextBlock, trim: Box) -> TextBlock:
@@ -304,7 +389,7 @@ def _place_band(
         b.clean(message.headline, "headline"),
         face["black"],
         box,
-        13 * u,
+        18 * u,
         4.0 * u,
         style.on_band,
         leading=1.02,
@@ -407,7 +492,7 @@ def _place_message(b: _Builder, message: Message, middle: Box, style: _Style) ->
             body,
             face["regular"],
             Box(middle.x0, bottom, middle.x1, middle.y1),
-            3.6 * u,
+            5.2 * u,
             1.9 * u,
             ink,
             leading=1.3,
@@ -482,7 +567,7 @@ def _place_tips(b: _Builder, messages: tuple[Message, ...], middle: Box, style: 
         return out
 
     scale, step, best = 1.5, 0.025, None
-    while scale >= 0.6 and best is None:
+    while scale >= 0.45 and best is None:
         best = layout(scale)
         scale -= step
     if best is None:
