@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -134,3 +137,87 @@ def test_a_share_image_in_every_script(marketer, locale, script, family, rtl):
         assert width - margin - right < margin * 0.25, (script, right)
     else:
         assert left - margin < margin * 0.25, (script, left)
+
+
+@pytest.fixture(scope="module")
+def cli_env(tmp_path_factory):
+    from tests.conftest import fresh_database, make_app
+
+    tmp_path = tmp_path_factory.mktemp("scripts-cli")
+    with fresh_database(tmp_path) as url:
+        app = make_app(url, tmp_path)
+        app.extensions["sidcontent.db"].dispose()
+        yield {
+            **os.environ,
+            "SIDCONTENT_DATABASE_URL": url,
+            "SIDCONTENT_INSTANCE_PATH": str(tmp_path / "instance"),
+            "SIDCONTENT_SECRET_KEY": "test-secret",
+        }
+
+
+def _cli(env, *args):
+    command = [str(Path(sys.executable).parent / "sidcontent"), *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_the_cli_exports_a_poster_and_a_share_image_in_another_script(cli_env, tmp_path):
+    pdf, png = tmp_path / "he.pdf", tmp_path / "ja.png"
+    done = _cli(
+        cli_env,
+        "export",
+        "poster",
+        "--campaign",
+        "sid-2025",
+        "--locale",
+        "he",
+        "--output",
+        str(pdf),
+    )
+    assert done.returncode == 0, done.stderr
+    assert squeeze(_inputs("he")["headline"]) in squeeze(logical_text(pdf.read_bytes()))
+    done = _cli(
+        cli_env,
+        "export",
+        "social",
+        "--campaign",
+        "sid-2025",
+        "--locale",
+        "ja",
+        "--media-type",
+        "image/png",
+        "-o",
+        "messages=[21]",
+        "-o",
+        'image_sizes=["card"]',
+        "--output",
+        str(png),
+    )
+    assert done.returncode == 0, done.stderr
+    with Image.open(png) as image:
+        assert image.size == (1200, 630)
+
+
+def test_a_missing_font_is_an_error_naming_the_script_and_the_package(cli_env, tmp_path):
+    """Without fontconfig's fonts (an empty configuration), Hebrew has no font: the CLI
+    says which script and which package, in one line, and writes nothing."""
+    config = tmp_path / "fonts.conf"
+    config.write_text('<?xml version="1.0"?><fontconfig></fontconfig>')
+    env = {**cli_env, "FONTCONFIG_FILE": str(config)}
+    # A3: options never exported before, so the export runs (an identical one is reused).
+    done = _cli(
+        env,
+        "export",
+        "poster",
+        "--campaign",
+        "sid-2025",
+        "--locale",
+        "he",
+        "-o",
+        "size=A3",
+        "--output",
+        str(tmp_path / "he.pdf"),
+    )
+    assert done.returncode != 0
+    assert "Hebrew" in done.stderr and "fonts-noto-core" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "he.pdf").exists()
