@@ -28,6 +28,11 @@ def environment(database_url: str, instance: Path, **extra: str) -> dict[str, st
         SIDCONTENT_DATABASE_URL=database_url,
         SIDCONTENT_INSTANCE_PATH=str(instance),
         SIDCONTENT_SECRET_KEY="test-secret",
+        # Real processes exporting many times with one token: limits out of reach,
+        # as for every test app (conftest.UNREACHABLE_LIMITS).
+        SIDCONTENT_RATE_LIMIT_AUTH_FAILURES="1000000/minute",
+        SIDCONTENT_RATE_LIMIT_WRITES="1000000/minute",
+        SIDCONTENT_RATE_LIMIT_EXPORTS="1000000/minute",
         **extra,
     )
     return env
