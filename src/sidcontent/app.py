@@ -18,6 +18,7 @@ from sidcontent.db import Database
 from sidcontent.exports.service import Exports
 from sidcontent.exports.store import ArtifactStore
 from sidcontent.plugins import PluginHost
+from sidcontent.studio import init_app as init_studio
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -65,6 +66,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     init_api(app)
     init_cors(app)
+    init_studio(app)
     app.register_error_handler(Exception, _unhandled)
     app.after_request(_security_headers)
     if not app.debug:
