@@ -41,7 +41,7 @@
 
   // Times: shown in UTC by the server; add the viewer's own zone.
   var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  var fmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" });
+  var fmt = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
   document.querySelectorAll("time[data-local-time]").forEach(function (el) {
     var when = new Date(el.getAttribute("datetime"));
     var span = el.parentNode.querySelector(".local");
