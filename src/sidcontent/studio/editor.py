@@ -47,21 +47,21 @@ class Widget:
     max_length: int | None = None
 
 
-def _choices(f: fields.Field) -> list[str]:
+def _choices(f: fields.Field[Any]) -> list[str]:
     for v in f.validators:
         if isinstance(v, validate.OneOf):
             return [str(c) for c in v.choices]
     return []
 
 
-def _max_length(f: fields.Field) -> int | None:
+def _max_length(f: fields.Field[Any]) -> int | None:
     for v in f.validators:
         if isinstance(v, validate.Length) and v.max is not None:
             return int(v.max)
     return None
 
 
-def widget_for(name: str, f: fields.Field, prefix: str = "") -> Widget:
+def widget_for(name: str, f: fields.Field[Any], prefix: str = "") -> Widget:
     label = t(f"field.{name}")
     path = prefix + name
     if isinstance(f, fields.List):
@@ -80,10 +80,10 @@ def widget_for(name: str, f: fields.Field, prefix: str = "") -> Widget:
     return Widget(path, label, kind, required=f.required, max_length=longest)
 
 
-def form_spec(kind: editing.Kind) -> tuple[list[Widget], list[tuple[str, fields.Field]]]:
+def form_spec(kind: editing.Kind) -> tuple[list[Widget], list[tuple[str, fields.Field[Any]]]]:
     """Widgets for the item's own fields, and the translation schema's fields."""
     item: list[Widget] = []
-    translated: list[tuple[str, fields.Field]] = []
+    translated: list[tuple[str, fields.Field[Any]]] = []
     for name, f in kind.schema._declared_fields.items():
         if name == "translations":
             nested = f.value_field  # type: ignore[attr-defined]
@@ -147,7 +147,7 @@ def _pick_locales(row: Any, doc: dict[str, Any], available: list[str]) -> tuple[
 
 
 def _values_from_form(
-    item: list[Widget], translated: list[tuple[str, fields.Field]], shown: list[str]
+    item: list[Widget], translated: list[tuple[str, fields.Field[Any]]], shown: list[str]
 ) -> dict[str, Any]:
     """The form as strings, keyed by dotted path (to redisplay it as typed)."""
     values: dict[str, Any] = {}
@@ -164,7 +164,7 @@ def _values_from_form(
 
 
 def _values_from_doc(
-    doc: dict[str, Any], item: list[Widget], translated: list[tuple[str, fields.Field]]
+    doc: dict[str, Any], item: list[Widget], translated: list[tuple[str, fields.Field[Any]]]
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for w in item:
@@ -179,7 +179,7 @@ def _values_from_doc(
 def patch_from_values(
     values: dict[str, Any],
     item: list[Widget],
-    translated: list[tuple[str, fields.Field]],
+    translated: list[tuple[str, fields.Field[Any]]],
     shown: list[str],
     existing: set[str],
 ) -> dict[str, Any]:
@@ -340,7 +340,7 @@ def _conflict(
     mine: dict[str, Any],
     shown: list[str],
     item: list[Widget],
-    translated: list[tuple[str, fields.Field]],
+    translated: list[tuple[str, fields.Field[Any]]],
 ) -> ResponseReturnValue:
     db = context.session()
     row = editing.load(db, spec, key)

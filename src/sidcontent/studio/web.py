@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
 
 from sidcontent.api import context
 from sidcontent.api.errors import ApiError
@@ -124,7 +125,7 @@ def finish(response: Response) -> Response:
     return response
 
 
-def set_session_cookie(response: Response, secret: str) -> None:
+def set_session_cookie(response: BaseResponse, secret: str) -> None:
     response.set_cookie(
         COOKIE,
         secret,
@@ -137,7 +138,7 @@ def set_session_cookie(response: Response, secret: str) -> None:
     response.delete_cookie(SIGNIN_COOKIE, path="/studio")
 
 
-def clear_session_cookie(response: Response) -> None:
+def clear_session_cookie(response: BaseResponse) -> None:
     response.delete_cookie(COOKIE, path="/studio", httponly=True, samesite="Lax")
 
 
