@@ -16,7 +16,7 @@ from sidcontent.content.models import utcnow
 from sidcontent.content.tokens import Role
 from sidcontent.exports.store import ExportRow
 from sidcontent.studio import actions
-from sidcontent.studio.blueprint import bp
+from sidcontent.studio.blueprint import bp, per_kind
 from sidcontent.studio.strings import t
 
 HISTORY_LIMIT = 20
@@ -172,7 +172,12 @@ def _campaign_of(kind: editing.Kind, row: Any) -> str:
     return str(row.slug if kind.name == "campaigns" else row.campaign.slug)
 
 
-@bp.post("/<any(campaigns, messages, resources):kind>/<key>/<any(publish, unpublish):action>")
+@per_kind(
+    "/{kind}/<key>/{action}",
+    ("campaigns", "messages", "resources"),
+    ["POST"],
+    action=("publish", "unpublish"),
+)
 def workflow(kind: str, key: str, action: str) -> BaseResponse:
     """Publish, schedule, reschedule, cancel or unpublish: a publisher's call."""
     check_role(Role.publisher)

@@ -28,10 +28,10 @@ from sidcontent.content.revisions import Revision
 from sidcontent.content.tokens import Role
 from sidcontent.plugins import PluginHost
 from sidcontent.studio import actions
-from sidcontent.studio.blueprint import bp
+from sidcontent.studio.blueprint import bp, per_kind
 from sidcontent.studio.strings import t
 
-EDITABLE = "<any(messages, resources):kind>"
+EDITABLE = ("messages", "resources")
 MAX_COUNT_TEXT = 20_000
 
 
@@ -268,7 +268,7 @@ def _render(
     return html, status
 
 
-@bp.get(f"/{EDITABLE}/<key>/edit")
+@per_kind("/{kind}/<key>/edit", EDITABLE, ["GET"])
 def edit(kind: str, key: str) -> ResponseReturnValue:
     check_role(Role.editor)
     spec = editing.KINDS[kind]
@@ -282,7 +282,7 @@ def edit(kind: str, key: str) -> ResponseReturnValue:
     return _render(spec, row, values, row.revision)
 
 
-@bp.post(f"/{EDITABLE}/<key>/edit")
+@per_kind("/{kind}/<key>/edit", EDITABLE, ["POST"])
 def save(kind: str, key: str) -> ResponseReturnValue:
     check_role(Role.editor)
     spec = editing.KINDS[kind]
@@ -374,7 +374,7 @@ def _conflict(
     return html, 409
 
 
-@bp.get(f"/{EDITABLE}/<key>/revisions")
+@per_kind("/{kind}/<key>/revisions", EDITABLE, ["GET"])
 def revisions(kind: str, key: str) -> ResponseReturnValue:
     check_role(Role.editor)
     spec = editing.KINDS[kind]
@@ -394,7 +394,7 @@ def revisions(kind: str, key: str) -> ResponseReturnValue:
     )
 
 
-@bp.post(f"/{EDITABLE}/<key>/revisions/<int:number>/restore")
+@per_kind("/{kind}/<key>/revisions/<int:number>/restore", EDITABLE, ["POST"])
 def restore(kind: str, key: str, number: int) -> BaseResponse:
     check_role(Role.editor)
     spec = editing.KINDS[kind]
