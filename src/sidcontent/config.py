@@ -61,6 +61,13 @@ DEFAULTS: dict[str, Any] = {
     "STUDIO_SECURE_COOKIES": False,  # True behind HTTPS: studio cookies get Secure
     "STUDIO_IDLE_MINUTES": 60,  # a studio session ends after this long without a request
     "STUDIO_SESSION_HOURS": 12,  # ...and this long after sign-in, however busy
+    # `sidcontent serve` (gunicorn gthread workers; docs/deploy.md)
+    "WEB_WORKERS": 2,  # processes
+    "WEB_THREADS": 8,  # threads per process: requests (or trickling clients) served at once
+    "WEB_READ_TIMEOUT": 10.0,  # seconds a client may go quiet mid-request before it is dropped
+    "WEB_KEEPALIVE": 5,  # seconds an idle keep-alive connection stays open
+    "WEB_TIMEOUT": None,  # seconds a silent worker lives; None: EXPORT_TIMEOUT + 15, at least 30
+    "FORWARDED_ALLOW_IPS": "127.0.0.1,::1",  # proxies whose X-Forwarded-* headers are trusted
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -75,6 +82,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "STUDIO_SECURE_COOKIES": _bool,
     "STUDIO_IDLE_MINUTES": _positive_float,
     "STUDIO_SESSION_HOURS": _positive_float,
+    "WEB_WORKERS": _positive_int,
+    "WEB_THREADS": _positive_int,
+    "WEB_READ_TIMEOUT": _positive_float,
+    "WEB_KEEPALIVE": _positive_int,
+    "WEB_TIMEOUT": _positive_int,
 }
 
 
