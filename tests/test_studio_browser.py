@@ -295,7 +295,7 @@ def test_counters_match_the_social_export(open_studio, studio) -> None:
     for platform in ("x", "mastodon", "bluesky"):
         part = page.locator(f'ol.parts[data-platform="{platform}"] li').first
         posts[platform] = (
-            part.locator(".post-text").inner_text(),
+            part.locator(".post-text").text_content(),
             int(re.search(r": (\d+)/", part.locator(".muted").inner_text()).group(1)),
         )
     s.check("export-social")
