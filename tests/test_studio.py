@@ -204,6 +204,12 @@ def test_state_changes_need_the_session_csrf_token(editing_app: Flask, callers) 
 
 def _editor_form(html: str) -> dict[str, object]:
     fields: dict[str, object] = {}
+    for tag in re.findall(r'<input type="checkbox"[^>]*>', html):
+        name = re.search(r'name="([^"]+)"', tag).group(1)
+        fields.setdefault(name, [])
+        if " checked" in tag:
+            fields[name].append(re.search(r'value="([^"]*)"', tag).group(1))  # type: ignore[union-attr]
+    html = re.sub(r'<input type="checkbox"[^>]*>', "", html)
     for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html):
         if name == "shown":
             fields.setdefault("shown", []).append(value)  # type: ignore[union-attr]
@@ -261,3 +267,27 @@ def test_every_catalogue_key_used_exists() -> None:
         used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z_.]+)["']""", path.read_text()))
     assert used, "the templates use the catalogue"
     assert sorted(used - set(EN)) == []
+
+
+def test_resource_editor_has_every_field_and_saves_them(editing_app: Flask, callers) -> None:
+    from sidcontent.content.models import Resource
+
+    client = editing_app.test_client()
+    sign_in(client, secret(callers, "editor"))
+    html = client.get("/studio/resources/9/edit?source=en&target=fr").get_data(True)
+    for name in ("campaign", "type", "url", "starts_at", "ends_at", "tags"):
+        assert f'name="{name}"' in html, name
+    assert 'type="checkbox" name="audiences"' in html
+    form = _editor_form(html)
+    form["audiences"] = ["parents-carers", "educators"]
+    form["starts_at"] = "2025-02-11T09:00:00+00:00"
+    form["ends_at"] = "2025-02-11T10:00:00+00:00"
+    form["translations.fr.title"] = "Trop beau pour être vrai ? Dossiers pédagogiques"
+    response = client.post("/studio/resources/9/edit?source=en&target=fr", data=form)
+    assert response.status_code == 303, response.get_data(True)[:2000]
+    with editing_app.extensions["sidcontent.db"].session() as session:
+        row = session.get(Resource, 9)
+        assert row.audiences == ["parents-carers", "educators"]
+        assert row.starts_at.hour == 9 and row.ends_at.hour == 10
+        titles = {t.locale: t.title for t in row.translations}
+        assert titles["fr"] == "Trop beau pour être vrai ? Dossiers pédagogiques"

@@ -422,3 +422,55 @@ def test_export_history_lists_and_redownloads(open_studio) -> None:
     with page.expect_download() as info:
         link.click()
     assert info.value.suggested_filename == link.inner_text()
+
+
+def test_a_queued_export_shows_its_progress_and_appears_when_done(open_studio, studio) -> None:
+    """The export service answers a queued record when a broker is configured;
+    the history follows it until it is done. The queue itself is H1's: here a
+    record is put in the queued state directly, then finished."""
+    from sqlalchemy import update
+
+    from sidcontent.exports.service import ExportRequest
+    from sidcontent.exports.store import ExportRow
+
+    app = studio["app"]
+    done = app.extensions["sidcontent.exports"].run(
+        ExportRequest(exporter="calendar", campaign=CAMPAIGN, options={"reminder_minutes": 5})
+    )
+    finished = done.record
+    queued_id = "q" + finished.id[1:]
+    with app.extensions["sidcontent.db"].session() as session:
+        original = session.get(ExportRow, finished.id)
+        row = ExportRow(
+            **{
+                c.name: getattr(original, c.name)
+                for c in ExportRow.__table__.columns
+                if not c.name.startswith("artifact_")
+            }
+        )
+        row.id, row.status, row.request_key = queued_id, "queued", "q" * 64
+        row.created_at = finished.created_at.replace(year=2099)  # first in the list
+        session.add(row)
+    s = open_studio("marketer")
+    page = s.goto(f"/studio/campaigns/{CAMPAIGN}")
+    first = (
+        page.locator("section", has=page.get_by_role("heading", name="Export history"))
+        .locator("tbody tr")
+        .first
+    )
+    expect(first.locator(".status")).to_have_text("queued")
+    with app.extensions["sidcontent.db"].session() as session:
+        artifact = finished.artifact or {}
+        session.execute(
+            update(ExportRow)
+            .where(ExportRow.id == queued_id)
+            .values(
+                status="succeeded",
+                artifact_sha256=artifact["sha256"],
+                artifact_size=artifact["size"],
+                artifact_filename=artifact["filename"],
+                artifact_media_type=artifact["media_type"],
+            )
+        )
+    expect(first.locator(".status")).to_have_text("succeeded", timeout=10_000)
+    expect(first.get_by_role("link", name=artifact["filename"])).to_be_visible()
