@@ -61,6 +61,9 @@ DEFAULTS: dict[str, Any] = {
     "STUDIO_SECURE_COOKIES": False,  # True behind HTTPS: studio cookies get Secure
     "STUDIO_IDLE_MINUTES": 60,  # a studio session ends after this long without a request
     "STUDIO_SESSION_HOURS": 12,  # ...and this long after sign-in, however busy
+    "ARTIFACT_STORE": "files",  # files (ARTIFACT_DIR) or database (rows every host reads)
+    "EXPORT_RETENTION_DAYS": None,  # None: keep; else `exports prune` default age
+    "BROKER_URL": None,  # None: exports run inline; redis://... queues them on Celery
     # `sidcontent serve` (gunicorn gthread workers; docs/deploy.md)
     "WEB_WORKERS": 2,  # processes
     "WEB_THREADS": 8,  # threads per process: requests (or trickling clients) served at once
@@ -68,6 +71,7 @@ DEFAULTS: dict[str, Any] = {
     "WEB_KEEPALIVE": 5,  # seconds an idle keep-alive connection stays open
     "WEB_TIMEOUT": None,  # seconds a silent worker lives; None: EXPORT_TIMEOUT + 15, at least 30
     "FORWARDED_ALLOW_IPS": "127.0.0.1,::1",  # proxies whose X-Forwarded-* headers are trusted
+    "SYNC_RETENTION_DAYS": 90.0,  # how long sync tombstones are kept (older tokens: 410)
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -82,11 +86,13 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "STUDIO_SECURE_COOKIES": _bool,
     "STUDIO_IDLE_MINUTES": _positive_float,
     "STUDIO_SESSION_HOURS": _positive_float,
+    "EXPORT_RETENTION_DAYS": _positive_int,
     "WEB_WORKERS": _positive_int,
     "WEB_THREADS": _positive_int,
     "WEB_READ_TIMEOUT": _positive_float,
     "WEB_KEEPALIVE": _positive_int,
     "WEB_TIMEOUT": _positive_int,
+    "SYNC_RETENTION_DAYS": _positive_float,
 }
 
 

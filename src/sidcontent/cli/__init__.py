@@ -11,7 +11,17 @@ from __future__ import annotations
 import click
 
 from sidcontent import __version__
-from sidcontent.cli import database, export, fixtures, openapi, plugins, serve, tokens
+from sidcontent.cli import (
+    database,
+    export,
+    exports,
+    fixtures,
+    openapi,
+    plugins,
+    serve,
+    tokens,
+    worker,
+)
 
 
 @click.group()
@@ -27,3 +37,5 @@ main.add_command(serve.serve)
 main.add_command(openapi.openapi)
 main.add_command(plugins.plugins)
 main.add_command(export.export)
+main.add_command(worker.worker)
+main.add_command(exports.exports)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
-from sqlalchemy import select
+from flask import abort, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from sidcontent.api import context
@@ -14,7 +13,7 @@ from sidcontent.api.auth import check_role
 from sidcontent.content import editing, locales, queries
 from sidcontent.content.models import utcnow
 from sidcontent.content.tokens import Role
-from sidcontent.exports.store import ExportRow
+from sidcontent.exports.service import Exports
 from sidcontent.studio import actions
 from sidcontent.studio.blueprint import bp, per_kind
 from sidcontent.studio.strings import t
@@ -103,14 +102,10 @@ def schedule(rows: queries.BundleRows) -> list[dict[str, Any]]:
 
 
 def history(slug: str) -> list[Any]:
-    db = context.session()
-    found = db.scalars(
-        select(ExportRow)
-        .where(ExportRow.campaign == slug)
-        .order_by(ExportRow.created_at.desc())
-        .limit(HISTORY_LIMIT)
-    )
-    return [row.record() for row in found]
+    """The campaign's latest exports, as GET /api/v1/exports?campaign= lists them."""
+    exports: Exports = current_app.extensions["sidcontent.exports"]
+    records, _ = exports.page({"campaign": slug}, None, HISTORY_LIMIT)
+    return records
 
 
 @bp.get("/campaigns/<slug>")

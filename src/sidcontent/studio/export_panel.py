@@ -7,6 +7,7 @@ validation, sandbox, reuse of identical exports and history.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import orjson
@@ -185,7 +186,7 @@ def run_export(slug: str) -> ResponseReturnValue:
             status=422,
         )
     try:
-        done = service.run(export)
+        done = service.submit(export)  # inline, or queued when a broker is set
     except ExportRejected as exc:
         return _panel(slug, form=form, errors=exc.errors, error=exc.detail, status=exc.status)
     except ExportFailed as exc:
@@ -248,8 +249,8 @@ def _posts_by_platform(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _content(record: ExportRecord) -> bytes:
-    path = _service().artifact_path(record)
-    return path.read_bytes() if path is not None else b""
+    chunks = _service().artifact_chunks(record)  # from whichever store holds it
+    return b"".join(chunks) if chunks is not None else b""
 
 
 def _record(export_id: str) -> ExportRecord:
@@ -264,11 +265,12 @@ def _record(export_id: str) -> ExportRecord:
 def _artifact_response(record: ExportRecord, *, attachment: bool) -> Response:
     if record.artifact is None:
         abort(404)
-    path = _service().artifact_path(record)
-    if path is None:
+    service = _service()
+    if not service.artifact_stored(record):
         abort(404)
+    path = service.artifact_path(record)  # None: the database store
     response = send_file(
-        path,
+        path if path is not None else io.BytesIO(_content(record)),
         mimetype=record.artifact["media_type"],
         as_attachment=attachment,
         download_name=record.artifact["filename"],
@@ -311,8 +313,12 @@ def frame(export_id: str) -> Response:
 def export_status(export_id: str) -> Response:
     """For the history's live rows: a queued export's progress."""
     check_role(Role.marketer)
-    record = _record(export_id)
-    body: dict[str, Any] = {"status": record.status, "error": record.error}
+    if len(export_id) > 64:
+        abort(404)
+    record, position = _service().find(export_id)
+    if record is None:
+        abort(404)
+    body: dict[str, Any] = {"status": record.status, "error": record.error, "position": position}
     if record.artifact is not None:
         body["download"] = url_for("studio.download", export_id=record.id)
         body["filename"] = record.artifact["filename"]

@@ -53,7 +53,7 @@
     var url = el.getAttribute("data-export-status");
     function poll() {
       fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (s) {
-        el.textContent = s.status;
+        el.textContent = s.status + (s.position ? " (#" + s.position + ")" : "");
         el.className = "status status-" + s.status;
         if (s.status === "queued" || s.status === "running") { setTimeout(poll, 1500); return; }
         if (s.download) {
