@@ -126,6 +126,9 @@ def export(
             failures.append(f"export {exc.record.id} failed: {exc.record.error}")
             return ""
         record = done.record
+        # Fallback items, clipped HTML...: what the marketer must know before using it.
+        for warning in record.warnings:
+            click.echo(f"warning: {warning}", err=True)
         path = service.artifact_path(record)
         assert record.artifact is not None and path is not None
         destination = _target(output, record.artifact["filename"], record.locale, several)

@@ -83,6 +83,7 @@ class Plan:
     qr: QRPlacement
     metadata: Metadata
     warnings: tuple[str, ...] = ()
+    messages: tuple[Message, ...] = ()  # the messages printed, for per-item locales
 
 
 @dataclass
@@ -207,6 +208,7 @@ def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
             language=language,
         ),
         warnings=tuple(b.warnings),
+        messages=chosen,
     )
 
 

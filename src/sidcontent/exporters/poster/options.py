@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from sidcontent.exporters import fallback
 from sidcontent.exporters.poster.pages import ORIENTATIONS, PAGE_SIZES
 
 LAYOUTS = ("headline", "tips")
@@ -68,6 +69,7 @@ class PosterOptionsSchema(Schema):
         validate=validate.Length(min=1, max=80),
         metadata={"description": 'Co-branding: prints "Supported by <partner>".'},
     )
+    fallback = fallback.option_field()
     preview_width = fields.Integer(
         load_default=1000,
         validate=validate.Range(min=100, max=4000),
@@ -96,6 +98,7 @@ class PosterOptions:
     resource: int | None = None
     partner: str | None = None
     preview_width: int = 1000
+    fallback: str = fallback.DEFAULT
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> PosterOptions:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
+from sidcontent.exporters import fallback
 from sidcontent.exporting import (
     Artifact,
     ContentBundle,
@@ -46,19 +48,28 @@ class SocialExporter(Exporter):
         media_type = context.media_type.split(";", 1)[0].strip().lower()
         if media_type not in self.media_types:
             raise ExportError(f"social cannot write {context.media_type}", field="media_type")
+        bundle = fallback.select(bundle, opts["fallback"], resources=False)
         messages = _select_messages(bundle, opts["messages"])
-        stem = f"{bundle.campaign.slug}-{bundle.locale}-social"
+        fallback_warnings, locales = fallback.report(bundle, opts["fallback"], messages)
+        stem = f"{bundle.campaign.slug}-{fallback.requested(bundle)}-social"
         if media_type == PNG:
-            return _png(bundle, messages, opts, stem)
+            png = _png(bundle, messages, opts, stem)
+            return replace(
+                png,
+                metadata={**png.metadata, **locales},
+                warnings=fallback_warnings + png.warnings,
+            )
 
         rules = _select_platforms(context.social_platforms, opts)
         posts, warnings = _posts(bundle, messages, rules, opts)
+        warnings = fallback_warnings + warnings
         document = output.document(bundle, rules, posts, opts)
         metadata = {
             "messages": len(messages),
             "platforms": [r.name for r in rules],
             "posts": len(posts),
             "parts": sum(len(p.parts) for p in posts),
+            **locales,
         }
         if media_type == JSON:
             return Artifact(f"{stem}.json", JSON, output.to_json(document), metadata, warnings)

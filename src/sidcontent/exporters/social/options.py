@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from sidcontent.exporters import fallback
 from sidcontent.exporting import ExportError
 
 from .text import HASHTAG_NAME
@@ -95,6 +96,7 @@ class SocialOptionsSchema(Schema):
             "example": {"mastodon": 1000},
         },
     )
+    fallback = fallback.option_field()
     link_in_bio = fields.String(
         validate=validate.Length(min=1, max=100),
         load_default=None,
