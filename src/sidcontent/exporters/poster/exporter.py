@@ -32,8 +32,7 @@ class PosterExporter(Exporter):
     def __init__(self) -> None:
         # Parse the fonts now, in the process that loads plugins: the host forks a child
         # per export, and a child that inherits parsed fonts saves ~60 ms on every poster.
-        fonts.faces()
-        fonts.coverage()
+        fonts.preload()
 
     def export(
         self, bundle: ContentBundle, options: Mapping[str, Any], context: ExportContext
@@ -54,7 +53,7 @@ class PosterExporter(Exporter):
         bundle = fallback.select(bundle, opts.fallback, resources=False)
         plan = layout.plan(bundle, opts)
         fallback_warnings, locales = fallback.report(bundle, opts.fallback, plan.messages)
-        pdf = render_pdf(plan)
+        pdf = render_pdf(plan, opts.standard)
         g = plan.geometry
         stem = "-".join(
             [bundle.campaign.slug, bundle.locale, opts.layout, opts.size, opts.orientation]
@@ -71,6 +70,7 @@ class PosterExporter(Exporter):
             "qr_url": plan.qr.code.url,
             "qr_mm": round(plan.qr.symbol_width * 25.4 / 72, 1),
             "language": plan.metadata.language,
+            "print_standard": opts.standard,
             **locales,
         }
         warnings = fallback_warnings + plan.warnings

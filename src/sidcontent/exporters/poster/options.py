@@ -70,6 +70,15 @@ class PosterOptionsSchema(Schema):
         metadata={"description": 'Co-branding: prints "Supported by <partner>".'},
     )
     fallback = fallback.option_field()
+    print_standard = fields.String(
+        load_default=None,
+        validate=validate.OneOf(("none", "pdf/x-4", "pdf/x-1a")),
+        metadata={
+            "description": "none (screen, RGB), pdf/x-4 or pdf/x-1a (print shops: CMYK with "
+            "an output intent and embedded ICC profile). Default: pdf/x-4 with bleed, "
+            "none without."
+        },
+    )
     preview_width = fields.Integer(
         load_default=1000,
         validate=validate.Range(min=100, max=4000),
@@ -97,8 +106,16 @@ class PosterOptions:
     max_tips: int = 5
     resource: int | None = None
     partner: str | None = None
+    print_standard: str | None = None
     preview_width: int = 1000
     fallback: str = fallback.DEFAULT
+
+    @property
+    def standard(self) -> str:
+        """The print standard in force: the one asked for, else PDF/X-4 with bleed."""
+        if self.print_standard:
+            return self.print_standard
+        return "pdf/x-4" if self.bleed else "none"
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> PosterOptions:
