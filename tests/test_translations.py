@@ -284,3 +284,50 @@ def test_roles(api, callers):
         "/api/v1/campaigns/sid-2017/translations?locale=de", headers=callers["marketer"]
     )
     assert response.status_code == 403
+
+
+def cli_env(app):
+    return {
+        "SIDCONTENT_DATABASE_URL": app.config["DATABASE_URL"],
+        "SIDCONTENT_INSTANCE_PATH": app.instance_path,
+        "SIDCONTENT_SECRET_KEY": app.config["SECRET_KEY"],
+    }
+
+
+def test_cli_status_export_and_import(editing_app, callers, tmp_path):
+    from click.testing import CliRunner
+
+    from sidcontent.cli import main
+
+    runner = CliRunner(env=cli_env(editing_app))
+    status = runner.invoke(main, ["translations", "status", "sid-2017", "--locale", "de"])
+    assert status.exit_code == 0, status.output
+    client = editing_app.test_client()
+    entry = coverage(client, callers["editor"])
+    counts = entry["counts"]
+    row = next(line for line in status.output.splitlines() if line.startswith("de "))
+    assert row.split() == [
+        "de",
+        *(str(counts[k]) for k in ("translated", "missing", "stale", "total")),
+    ]
+    assert "missing messages: " + ", ".join(map(str, entry["messages"]["missing"])) in status.output
+
+    exported = runner.invoke(
+        main, ["translations", "export", "sid-2017", "--locale", "de", "--output", str(tmp_path)]
+    )
+    assert exported.exit_code == 0, exported.output
+    path = tmp_path / "sid-2017-de.xlf"
+    store = xliff.xlifffile.parsestring(path.read_bytes())
+    unit = next(u for u in store.units if unit_id(u).startswith("message/") and not u.target)
+    unit.target = "Aus der Kommandozeile"
+    path.write_bytes(bytes(store))
+    imported = runner.invoke(main, ["translations", "import", "sid-2017", str(path)])
+    assert imported.exit_code == 0, imported.output
+    assert "1 updated" in imported.output and unit_id(unit) in imported.output
+    message_id = int(unit_id(unit).split("/")[1])
+    field = unit_id(unit).split("/")[-1]
+    assert message(client, callers["editor"], message_id, "de")[field] == "Aus der Kommandozeile"
+    again = runner.invoke(main, ["translations", "import", "sid-2017", str(path)])
+    assert again.exit_code == 1 and "stale" in again.output and "Traceback" not in again.output
+    wrong = runner.invoke(main, ["translations", "import", "sid-2025", str(path)])
+    assert wrong.exit_code == 1 and "not campaign 'sid-2025'" in wrong.output

@@ -25,7 +25,6 @@ from sidcontent.content.models import utcnow
 from sidcontent.content.tokens import Role
 from sidcontent.content.translations import coverage as coveragemod
 from sidcontent.content.translations import files, importing
-from sidcontent.content.translations.units import campaign_row, items
 
 blp = Blueprint(
     "translations", __name__, url_prefix="/campaigns", description="Translation round trips."
@@ -217,18 +216,12 @@ class Translations(MethodView):
 
 
 def export_file(slug: str, locale: str, fmt: str) -> tuple[bytes, str]:
-    session = context.session()
-    campaign = campaign_row(session, slug)
-    if campaign is None:
-        raise ApiError(404, f"No campaign {slug[:80]!r}.")
-    source = campaign.default_locale
-    if locale.lower() == source.lower():
-        raise ApiError(
-            400, f"{locale} is the campaign's source locale; ask for a locale to translate into."
-        )
-    units = files.units_for(items(session, campaign), source, locale, platform_limits())
-    content = files.write(fmt, campaign.slug, source, locale, units)
-    return content, f"{campaign.slug}-{locale}.{files.EXTENSIONS[fmt]}"
+    try:
+        return files.export_campaign(context.session(), slug, locale, fmt, platform_limits())
+    except files.NoCampaign as exc:
+        raise ApiError(404, str(exc)) from None
+    except files.FileError as exc:
+        raise ApiError(400, str(exc)) from None
 
 
 def _digest(content: bytes) -> str:

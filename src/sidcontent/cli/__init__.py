@@ -12,6 +12,7 @@ import click
 
 from sidcontent import __version__
 from sidcontent.cli import database, export, fixtures, openapi, plugins, serve, tokens
+from sidcontent.cli import translations as translations_cli
 
 
 @click.group()
@@ -27,3 +28,4 @@ main.add_command(serve.serve)
 main.add_command(openapi.openapi)
 main.add_command(plugins.plugins)
 main.add_command(export.export)
+main.add_command(translations_cli.translations)

@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
 from translate.storage import po, xliff
 
-from sidcontent.content.translations.units import FIELDS, Item, UnitId
+from sidcontent.content.translations.units import FIELDS, Item, UnitId, campaign_row, items
 
 FORMATS = {"xliff": "application/x-xliff+xml", "po": "text/x-gettext-translation"}
 EXTENSIONS = {"xliff": "xlf", "po": "po"}
@@ -105,6 +106,27 @@ def units_for(
                 )
             )
     return out
+
+
+class NoCampaign(LookupError):
+    pass
+
+
+def export_campaign(
+    session: Session, slug: str, locale: str, fmt: str, platform_limits: Mapping[str, int]
+) -> tuple[bytes, str]:
+    """Campaign ``slug``'s file for translating into ``locale``, and its file name."""
+    campaign = campaign_row(session, slug)
+    if campaign is None:
+        raise NoCampaign(f"No campaign {slug[:80]!r}.")
+    source = campaign.default_locale
+    if locale.lower() == source.lower():
+        raise FileError(
+            f"{locale} is the campaign's source locale; ask for a locale to translate into"
+        )
+    units = units_for(items(session, campaign), source, locale, platform_limits)
+    content = write(fmt, campaign.slug, source, locale, units)
+    return content, f"{campaign.slug}-{locale}.{EXTENSIONS[fmt]}"
 
 
 def write(fmt: str, campaign: str, source: str, target: str, units: Sequence[Unit]) -> bytes:
