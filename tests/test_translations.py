@@ -280,10 +280,13 @@ def test_roles(api, callers):
     content = download(client, callers["editor"])
     assert upload(client, {}, content).status_code == 401
     assert upload(client, callers["marketer"], content).status_code == 403
-    response = client.get(
-        "/api/v1/campaigns/sid-2017/translations?locale=de", headers=callers["marketer"]
-    )
-    assert response.status_code == 403
+    for path in (
+        "/api/v1/campaigns/sid-2017/translations?locale=de",
+        "/api/v1/campaigns/sid-2017/coverage",
+    ):
+        assert client.get(path).status_code == 401
+        assert client.get(path, headers=callers["marketer"]).status_code == 403
+        assert client.get(path, headers=callers["editor"]).status_code == 200
 
 
 def cli_env(app):

@@ -211,7 +211,9 @@ class Translations(MethodView):
             session.commit()
         except importing.ImportRefused as exc:
             session.rollback()
-            return problem(exc.status, exc.detail, units=exc.units or None)
+            if exc.units:
+                return problem(exc.status, exc.detail, units=exc.units)
+            return problem(exc.status, exc.detail)
         return json_response({"data": report.as_dict()}, private=True)
 
 
