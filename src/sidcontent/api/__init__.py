@@ -68,6 +68,7 @@ def init_app(app: Flask) -> Api:
         meta,
         plugins,
         resources,
+        sync,
         themes,
         translations,
         whoami,
@@ -79,8 +80,18 @@ def init_app(app: Flask) -> Api:
     auth.init_api(api)
     editing.init_api(api)
     editing.init_blueprints()
-    modules = (campaigns, themes, messages, resources, whoami, exporters, exports, plugins)
-    for module in (*modules, translations):
+    for module in (
+        campaigns,
+        themes,
+        messages,
+        resources,
+        sync,
+        whoami,
+        exporters,
+        exports,
+        plugins,
+        translations,
+    ):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
     meta.init_app(app, api)
     app.before_request(caching.serve_from_cache)
