@@ -71,6 +71,7 @@ def init_app(app: Flask) -> Api:
         sync,
         themes,
         translations,
+        webhooks,
         whoami,
     )
 
@@ -91,6 +92,7 @@ def init_app(app: Flask) -> Api:
         exports,
         plugins,
         translations,
+        webhooks,
     ):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
     meta.init_app(app, api)

@@ -20,6 +20,7 @@ from sidcontent.cli import (
     plugins,
     serve,
     tokens,
+    webhooks,
     worker,
 )
 from sidcontent.cli import translations as translations_cli
@@ -41,3 +42,4 @@ main.add_command(export.export)
 main.add_command(worker.worker)
 main.add_command(exports.exports)
 main.add_command(translations_cli.translations)
+main.add_command(webhooks.webhooks)
