@@ -245,7 +245,9 @@ def _render(
 ) -> tuple[bytes, dict[str, Any], list[str]]:
     headline, footer, warnings = _image_text(bundle, message)
     palette = bundle.theme.palette if bundle.theme else None
-    png, meta = images.render(headline, footer, optionsmod.IMAGE_SIZES[size_name], palette)
+    png, meta = images.render(
+        headline, footer, optionsmod.IMAGE_SIZES[size_name], palette, locale=message.locale
+    )
     meta = {"message_id": message.id, "size": size_name, **meta}
     return png, meta, warnings
 
