@@ -20,6 +20,7 @@ from sidcontent.exporting import BundleLoader, ContentBundle
 from sidcontent.exports.service import ExportRejected, Exports
 from sidcontent.exports.store import open_store
 from sidcontent.plugins import PluginHost
+from sidcontent.webhooks.dispatcher import init_app as init_webhooks
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -88,6 +89,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     notifier.subscribe(tell_plugins)
 
     init_api(app)
+    init_webhooks(app)
     init_cors(app)
     app.register_error_handler(Exception, _unhandled)
     app.after_request(_security_headers)

@@ -70,6 +70,7 @@ def init_app(app: Flask) -> Api:
         resources,
         sync,
         themes,
+        webhooks,
         whoami,
     )
 
@@ -89,6 +90,7 @@ def init_app(app: Flask) -> Api:
         exporters,
         exports,
         plugins,
+        webhooks,
     ):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
     meta.init_app(app, api)

@@ -20,6 +20,7 @@ from sidcontent.cli import (
     plugins,
     serve,
     tokens,
+    webhooks,
     worker,
 )
 
@@ -39,3 +40,4 @@ main.add_command(plugins.plugins)
 main.add_command(export.export)
 main.add_command(worker.worker)
 main.add_command(exports.exports)
+main.add_command(webhooks.webhooks)
