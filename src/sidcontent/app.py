@@ -14,12 +14,14 @@ from sidcontent.api import context, errors
 from sidcontent.api import init_app as init_api
 from sidcontent.api.caching import ResponseCache
 from sidcontent.api.cors import init_app as init_cors
-from sidcontent.content.events import EventNotifier
+from sidcontent.content.events import Event, EventNotifier
 from sidcontent.db import Database
-from sidcontent.exports.service import Exports
+from sidcontent.exporting import BundleLoader, ContentBundle
+from sidcontent.exports.service import ExportRejected, Exports
 from sidcontent.exports.store import open_store
 from sidcontent.plugins import PluginHost
 from sidcontent.studio import init_app as init_studio
+from sidcontent.webhooks.dispatcher import init_app as init_webhooks
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -79,7 +81,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.extensions["sidcontent.celery"] = celery
         exports.queue = Queue(celery)
 
+    # Plugins hear of each committed change through the content_changed hook.
+    bundles = _published_bundles(app)
+
+    def tell_plugins(event: Event) -> None:
+        host.content_changed(event, bundles)
+
+    notifier.subscribe(tell_plugins)
+
     init_api(app)
+    init_webhooks(app)
     init_cors(app)
     init_studio(app)
     app.register_error_handler(Exception, _unhandled)
@@ -87,6 +98,19 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.debug:
         logging.getLogger("sidcontent").setLevel(logging.INFO)
     return app
+
+
+def _published_bundles(app: Flask) -> BundleLoader:
+    """What ``ContentEvent.bundle()`` reads: a campaign's published content, or None."""
+    exports: Exports = app.extensions["sidcontent.exports"]
+
+    def load(campaign: str, locale: str | None) -> ContentBundle | None:
+        try:
+            return exports.bundle(campaign, locale)
+        except ExportRejected:
+            return None
+
+    return load
 
 
 class _NoSessions(SessionInterface):

@@ -20,8 +20,10 @@ from sidcontent.cli import (
     plugins,
     serve,
     tokens,
+    webhooks,
     worker,
 )
+from sidcontent.cli import translations as translations_cli
 
 
 @click.group()
@@ -39,3 +41,5 @@ main.add_command(plugins.plugins)
 main.add_command(export.export)
 main.add_command(worker.worker)
 main.add_command(exports.exports)
+main.add_command(translations_cli.translations)
+main.add_command(webhooks.webhooks)

@@ -1,7 +1,7 @@
 """studio: server-side sessions of the web studio, one row per signed-in browser
 
-Revision ID: 0005_studio_sessions
-Revises: 0004_production
+Revision ID: 0006_studio_sessions
+Revises: 0005_webhooks
 Create Date: 2026-12-01 11:30:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_studio_sessions"
-down_revision = "0004_production"
+revision = "0006_studio_sessions"
+down_revision = "0005_webhooks"
 branch_labels = None
 depends_on = None
 
