@@ -344,7 +344,7 @@ def test_social_csv_download(open_studio) -> None:
     s = open_studio("marketer")
     page = s.goto(f"/studio/campaigns/{CAMPAIGN}/export")
     _export_form(page, "social")
-    page.get_by_label("Format").select_option("text/csv")
+    page.get_by_label("Format", exact=True).select_option("text/csv")
     with page.expect_download() as info:
         page.get_by_role("button", name="Export and download").click()
     download = info.value
@@ -368,7 +368,7 @@ def test_newsletter_preview_is_sandboxed_and_eml_downloads(open_studio) -> None:
     frame_csp = page.request.get(s.base + src).headers["content-security-policy"]
     assert "sandbox" in frame_csp and "script-src" not in frame_csp
     s.check("export-newsletter")
-    page.get_by_label("Format").select_option("message/rfc822")
+    page.get_by_label("Format", exact=True).select_option("message/rfc822")
     with page.expect_download() as info:
         page.get_by_role("button", name="Export and download").click()
     download = info.value
