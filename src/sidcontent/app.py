@@ -22,6 +22,7 @@ from sidcontent.exporting import BundleLoader, ContentBundle
 from sidcontent.exports.service import ExportRejected, Exports
 from sidcontent.exports.store import open_store
 from sidcontent.plugins import PluginHost
+from sidcontent.studio import init_app as init_studio
 from sidcontent.webhooks.dispatcher import init_app as init_webhooks
 
 
@@ -95,6 +96,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_webhooks(app)
     init_cors(app)
     init_security(app)
+    init_studio(app)
     app.register_error_handler(Exception, _unhandled)
     logs.configure(str(app.config["LOG_FORMAT"]), logging.DEBUG if app.debug else logging.INFO)
     return app

@@ -68,6 +68,9 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_EXPORTS": "20/minute",  # POST /exports, per token
     "HSTS_MAX_AGE": 0,  # seconds; above 0 sends Strict-Transport-Security (HTTPS only)
     "LOG_FORMAT": "text",  # or "json": one object per line
+    "STUDIO_SECURE_COOKIES": False,  # True behind HTTPS: studio cookies get Secure
+    "STUDIO_IDLE_MINUTES": 60,  # a studio session ends after this long without a request
+    "STUDIO_SESSION_HOURS": 12,  # ...and this long after sign-in, however busy
     "ARTIFACT_STORE": "files",  # files (ARTIFACT_DIR) or database (rows every host reads)
     "EXPORT_RETENTION_DAYS": None,  # None: keep; else `exports prune` default age
     "BROKER_URL": None,  # None: exports run inline; redis://... queues them on Celery
@@ -94,6 +97,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "TRUSTED_PROXIES": _list,
     "RATE_LIMITS_ENABLED": _bool,
     "HSTS_MAX_AGE": _INT,
+    "STUDIO_SECURE_COOKIES": _bool,
+    "STUDIO_IDLE_MINUTES": _positive_float,
+    "STUDIO_SESSION_HOURS": _positive_float,
     "EXPORT_RETENTION_DAYS": _positive_int,
     "WEB_WORKERS": _positive_int,
     "WEB_THREADS": _positive_int,

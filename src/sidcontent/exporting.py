@@ -96,9 +96,11 @@ class Resource:
 class ContentBundle:
     """One campaign's content in one locale, as exporters receive it.
 
-    ``locale`` is the locale asked for; each item's own ``locale`` says which
-    one its text is actually in (after fallback). ``revision`` identifies
-    this exact content, so identical exports can be reused.
+    ``locale`` is the campaign's own locale after fallback and
+    ``requested_locale`` the one the export was asked for; each item's own
+    ``locale`` says which one its text is actually in (compare them with
+    :func:`is_translation`). ``revision`` identifies this exact content, so
+    identical exports can be reused.
     """
 
     campaign: Campaign
@@ -107,6 +109,7 @@ class ContentBundle:
     resources: tuple[Resource, ...]
     locale: str
     revision: str = ""
+    requested_locale: str | None = None
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], revision: str = "") -> ContentBundle:
@@ -170,6 +173,7 @@ class ContentBundle:
             ),
             locale=data.get("locale", c["locale"]),
             revision=revision,
+            requested_locale=data.get("requested_locale"),
         )
 
 

@@ -23,6 +23,7 @@ from sidcontent.cli import (
     webhooks,
     worker,
 )
+from sidcontent.cli import translations as translations_cli
 
 
 @click.group()
@@ -40,4 +41,5 @@ main.add_command(plugins.plugins)
 main.add_command(export.export)
 main.add_command(worker.worker)
 main.add_command(exports.exports)
+main.add_command(translations_cli.translations)
 main.add_command(webhooks.webhooks)

@@ -110,6 +110,7 @@ class Plan:
     qr: QRPlacement
     metadata: Metadata
     warnings: tuple[str, ...] = ()
+    messages: tuple[Message, ...] = ()  # the messages printed, for per-item locales
 
 
 @dataclass
@@ -304,6 +305,7 @@ def _compose(bundle: ContentBundle, options: PosterOptions, band_ratio: float) -
             language=language,
         ),
         warnings=tuple(b.warnings),
+        messages=chosen,
     )
 
 
