@@ -221,7 +221,9 @@ def test_edit_translate_save_and_restore(open_studio) -> None:
     # A field the API refuses: the error sits next to it.
     page.get_by_label("Link").fill("not a link")
     page.get_by_role("button", name="Save").click()
-    expect(page.locator("#f-link-err")).to_have_text("A URL may not contain spaces or control characters.")
+    expect(page.locator("#f-link-err")).to_have_text(
+        "A URL may not contain spaces or control characters."
+    )
     expect(page.get_by_label("Link")).to_have_attribute("aria-invalid", "true")
     # Revisions: who and when, and restore the one before the Dutch.
     page.goto(f"{s.base}/studio/messages/{MESSAGE}/revisions")
