@@ -11,13 +11,18 @@ from __future__ import annotations
 import click
 
 from sidcontent import __version__
-from sidcontent.cli import database, export, fixtures, openapi, plugins, serve, tokens
+from sidcontent.cli import database, export, fixtures, info, openapi, plugins, serve, tokens
+from sidcontent.cli.common import setup_logging
 
 
 @click.group()
 @click.version_option(__version__, prog_name="sidcontent")
-def main() -> None:
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Show log details, such as a failed plugin's traceback."
+)
+def main(verbose: bool) -> None:
     """sidcontent: campaign content as an API, and exporters for it."""
+    setup_logging(verbose)
 
 
 main.add_command(database.db)
@@ -27,3 +32,4 @@ main.add_command(serve.serve)
 main.add_command(openapi.openapi)
 main.add_command(plugins.plugins)
 main.add_command(export.export)
+main.add_command(info.info)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from sidcontent.cli.common import friendly_errors, load_app, require_migrated
+from sidcontent.cli.common import fail, friendly_errors, load_app, require_migrated
 
 
 @click.command()
@@ -17,6 +17,7 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the API with gunicorn."""
     from gunicorn.app.base import BaseApplication
 
+    _check_port_free(host, port)  # before the app loads, so a busy port fails at once
     app = load_app()
     require_migrated(app)
 
@@ -34,3 +35,22 @@ def serve(host: str, port: int, workers: int) -> None:
 
     click.echo(f"serving on http://{host}:{port}", err=True)
     Server().run()
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Say at once that the port is taken (gunicorn retries for five seconds)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        fail(f"cannot serve on {host}: {exc.strerror}")
+        return
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # What gunicorn sets too, so a port left in TIME_WAIT is not "busy".
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            fail(f"cannot serve on {host}:{port}: {exc.strerror} (another server? try --port)")
