@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "ARTIFACT_DIR": None,  # None: "artifacts" in the instance folder
 }
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[str], Any]] = {
     "MAX_CONTENT_LENGTH": _INT,
     "CORS_ORIGINS": _list,
     "RESPONSE_CACHE_SIZE": _INT,

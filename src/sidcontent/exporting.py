@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -20,6 +20,8 @@ import orjson
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
+
+from sidcontent.content import locales as _locales
 
 # --- the content an exporter receives ---------------------------------------
 
@@ -173,6 +175,26 @@ def _datetime(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+# --- locales -------------------------------------------------------------------
+
+
+def closest_locale(requested: str, available: Collection[str]) -> str | None:
+    """The one of ``available`` a reader of ``requested`` should get, or None.
+
+    The API's own matcher (CLDR language matching): ``zh-TW`` -> ``zh-Hant``,
+    ``no`` -> ``nb``, ``pt-BR`` -> ``pt`` then ``pt-PT``; never another script
+    (``sr-Latn`` is not given ``sr-Cyrl``) nor another language. Exporters use
+    it to pick their own labels, e.g. ``closest_locale(bundle.locale, LABELS)``.
+    """
+    return _locales.closest((requested,), available)
+
+
+def is_translation(served: str, requested: str) -> bool:
+    """True when text in ``served`` is in the language and script of ``requested``
+    (``de`` for ``de-AT``: yes; ``en`` for ``de``: no, a fallback)."""
+    return _locales.is_translation(served, requested)
 
 
 # --- what an exporter returns ------------------------------------------------

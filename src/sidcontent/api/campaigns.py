@@ -24,6 +24,7 @@ from sidcontent.api.listing import (
 from sidcontent.api.negotiation import requested_locales
 from sidcontent.api.params import CampaignListArgs, DetailArgs
 from sidcontent.content import queries, representation
+from sidcontent.content.models import Lifecycle
 from sidcontent.content.schemas import SLUG_RE, BundleSchema, CampaignSchema
 
 blp = Blueprint("campaigns", __name__, url_prefix="/campaigns", description="Campaigns.")
@@ -84,7 +85,7 @@ class CampaignBundle(MethodView):
             if rows is None:
                 raise ApiError(404, f"No campaign with slug {slug[:80]!r}.")
             payload = bundle_payload(rows, requested, now)
-            everything = [rows.campaign, *rows.messages, *rows.resources]
+            everything: list[Lifecycle] = [rows.campaign, *rows.messages, *rows.resources]
             if rows.theme is not None:
                 everything.append(rows.theme)
             newest = max(item.updated_at for item in everything)

@@ -55,7 +55,9 @@ JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
 _ETAG_RE = re.compile(r"^r([0-9]{1,9})-[0-9a-f]{20}$")
 
-READ = {
+Represent = Callable[[Any, Sequence[str]], dict[str, Any]]
+
+READ: dict[str, tuple[Represent, type[Schema]]] = {
     "themes": (representation.theme, ThemeSchema),
     "campaigns": (representation.campaign, CampaignSchema),
     "messages": (representation.message, MessageSchema),

@@ -65,11 +65,15 @@ def _slug_field(description: str) -> fields.String:
     )
 
 
-class ReadArgs(Schema):
-    """Parameters every read accepts."""
+class StrictArgs(Schema):
+    """Query parameters: an unknown one is a 400, never silently ignored."""
 
     class Meta:
         unknown = RAISE
+
+
+class ReadArgs(StrictArgs):
+    """Parameters every read accepts."""
 
     locale = LocaleTag(
         metadata={
@@ -89,11 +93,8 @@ class ReadArgs(Schema):
     )
 
 
-class PageArgs(Schema):
+class PageArgs(StrictArgs):
     """Keyset paging: every list accepts these."""
-
-    class Meta:
-        unknown = RAISE
 
     limit = fields.Integer(
         load_default=DEFAULT_LIMIT,

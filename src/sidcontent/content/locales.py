@@ -1,15 +1,18 @@
 """BCP 47 language tags: validation, normalisation and fallback.
 
-Fallback follows the tag's own structure (``fr-BE`` -> ``fr``), then any
-available translation in the same language (``fr`` -> ``fr-CA``), then the
-owner's default locale, then whatever exists, so a reader always gets text
-and is told which locale it is in.
+Fallback uses CLDR's language matching (through ``langcodes``): the
+nearest available translation in the reader's language and script
+(``zh-TW`` -> ``zh-Hant``, ``no`` -> ``nb``, ``fr-BE`` -> ``fr`` -> ``fr-CA``),
+then the owner's default locale, then whatever exists, so a reader always
+gets text and is told which locale it is in. Another script of the same
+language (``sr-Latn`` / ``sr-Cyrl``) is never served as a match.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
+from functools import lru_cache
 
 import langcodes
 
@@ -80,20 +83,84 @@ def truncations(tag: str) -> list[str]:
     return chain
 
 
-def choose(available: Collection[str], requested: Sequence[str], default: str | None) -> str | None:
-    """Pick the best of ``available`` for a reader asking for ``requested``."""
+# CLDR's language matching (langcodes' distances): 0-1 is the same language
+# (``zh-TW`` ~ ``zh-Hant``, ``no`` ~ ``nb``), 4-5 a regional variant
+# (``pt-BR`` ~ ``pt-PT``, ``fr-BE`` ~ ``fr``), 9 and more a different
+# language that readers of the first may follow (``hr`` ~ ``sr-Latn``,
+# ``da`` ~ ``nb``). We serve the first two, never a different language: a
+# reader who asked for Danish gets the campaign's default locale and is told
+# so, rather than Norwegian presented as Danish.
+SAME_LANGUAGE_DISTANCE = 5
+
+
+@lru_cache(maxsize=4096)
+def _script(tag: str) -> str | None:
+    try:
+        return langcodes.Language.get(tag).maximize().script
+    except (ValueError, LookupError):
+        return None
+
+
+@lru_cache(maxsize=16384)
+def distance(requested: str, served: str) -> int:
+    """How far ``served`` is from what a reader of ``requested`` wants (0: same).
+
+    CLDR's distance, except that another script of the same language is as
+    far as another language: ``sr-Latn`` readers are never given ``sr-Cyrl``
+    (CLDR rates that 5, like a regional variant), nor ``zh-TW`` readers ``zh``.
+    """
+    if requested.lower() == served.lower():
+        return 0
+    try:
+        value = int(langcodes.tag_distance(requested, served))
+    except (ValueError, LookupError):
+        return 1000
+    if _script(requested) != _script(served):
+        return max(value, 1000)
+    return value
+
+
+def is_translation(served: str, requested: str) -> bool:
+    """True when text in ``served`` is in the language (and script) asked for."""
+    return distance(requested, served) <= SAME_LANGUAGE_DISTANCE
+
+
+def closest(requested: Sequence[str], available: Collection[str]) -> str | None:
+    """The available locale nearest to the first requested tag that has one.
+
+    Ties go to the tag's own truncations (``fr-BE`` -> ``fr`` before
+    ``fr-CA``), then to the alphabetically first, so the answer is stable.
+    """
     if not available:
         return None
-    lowered = {tag.lower(): tag for tag in available}
     for wanted in requested:
-        for candidate in truncations(wanted):
-            hit = lowered.get(candidate.lower())
-            if hit is not None:
-                return hit
-        language = wanted.split("-")[0].lower()
-        same_language = sorted(t for t in available if t.split("-")[0].lower() == language)
-        if same_language:
-            return same_language[0]
+        chain = [t.lower() for t in truncations(wanted)]
+        best: tuple[int, int, str] | None = None
+        for tag in available:
+            d = distance(wanted, tag)
+            if d > SAME_LANGUAGE_DISTANCE:
+                continue
+            rank = chain.index(tag.lower()) if tag.lower() in chain else len(chain)
+            key = (d, rank, tag)
+            if best is None or key < best:
+                best = key
+        if best is not None:
+            return best[2]
+    return None
+
+
+def choose(available: Collection[str], requested: Sequence[str], default: str | None) -> str | None:
+    """Pick the best of ``available`` for a reader asking for ``requested``.
+
+    The closest match in the reader's language (see :func:`closest`), else
+    the owner's ``default``, else the alphabetically first translation.
+    """
+    if not available:
+        return None
+    hit = closest(requested, available)
+    if hit is not None:
+        return hit
+    lowered = {tag.lower(): tag for tag in available}
     if default is not None and default.lower() in lowered:
         return lowered[default.lower()]
     return sorted(available)[0]

@@ -118,11 +118,11 @@ def _text_match(model: Any, q: str) -> ColumnElement[bool]:
     )
 
 
-def _campaign_ids(slug: str) -> Select[tuple[int]]:
+def _campaign_ids(slug: str) -> Select[int]:
     return select(Campaign.id).where(Campaign.slug == slug)
 
 
-def _theme_campaign_ids(slug: str) -> Select[tuple[int]]:
+def _theme_campaign_ids(slug: str) -> Select[int]:
     return select(Campaign.id).join(Theme, Campaign.theme_id == Theme.id).where(Theme.slug == slug)
 
 

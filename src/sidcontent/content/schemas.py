@@ -96,7 +96,7 @@ class LocaleTag(fields.String):
             raise ValidationError(str(exc)) from None
 
 
-def hashtag_list() -> fields.List:
+def hashtag_list() -> fields.List[Any]:
     return fields.List(
         Line(
             validate=[
@@ -109,7 +109,7 @@ def hashtag_list() -> fields.List:
     )
 
 
-def tag_list() -> fields.List:
+def tag_list() -> fields.List[Any]:
     return fields.List(
         fields.String(
             validate=[

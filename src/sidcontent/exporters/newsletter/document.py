@@ -171,7 +171,7 @@ def build(bundle: ContentBundle, options: Mapping[str, Any]) -> Newsletter:
     resources = {r.id: i for i, r in enumerate(bundle.resources)}
     if options["layout"] == "spotlight":
         message, picked = _spotlight(bundle, options)
-        sections = (
+        sections: tuple[Section, ...] = (
             Section(
                 heading=None,
                 entries=(entry(message, messages[message.id]),),

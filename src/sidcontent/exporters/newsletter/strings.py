@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 
+from sidcontent.exporting import closest_locale
+
 # The audiences content is written for, in the order a digest lists them.
 # (The same values as the content model's; exporters do not import the ORM.)
 AUDIENCES: tuple[str, ...] = (
@@ -178,8 +180,8 @@ class Strings:
     """Fixed strings and date formats for one locale (``de-AT`` uses ``de``)."""
 
     def __init__(self, locale: str) -> None:
-        language = locale.replace("_", "-").split("-")[0].lower()
-        self.language = language if language in _STRINGS else "en"
+        # The API's matcher, so labels follow the same rules as the content.
+        self.language = closest_locale(locale.replace("_", "-"), _STRINGS) or "en"
         self._table = _STRINGS[self.language]
         try:
             self.locale = Locale.parse(locale.replace("-", "_"))

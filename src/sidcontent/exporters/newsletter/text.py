@@ -80,6 +80,6 @@ def render_text(newsletter: Newsletter) -> str:
     if footer:
         blocks.append("-" * WIDTH + "\n" + "\n".join(footer))
     if ref.urls:
-        listing = "\n".join(f"[{number}] {url}" for url, number in ref.urls.items())
-        blocks.append(f"{n.links_heading}:\n{listing}")
+        references = "\n".join(f"[{number}] {url}" for url, number in ref.urls.items())
+        blocks.append(f"{n.links_heading}:\n{references}")
     return "\n\n".join(blocks) + "\n"

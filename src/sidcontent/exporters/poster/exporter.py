@@ -46,7 +46,9 @@ class PosterExporter(Exporter):
         try:
             opts = PosterOptions.from_mapping(options)
         except ValidationError as error:
-            field = next(iter(error.normalized_messages()), None)
+            # Schema errors are keyed by field (what normalized_messages gives).
+            messages = error.messages
+            field = next(iter(messages), None) if isinstance(messages, dict) else None
             raise ExportError(f"invalid poster options: {error.messages}", field=field) from error
         plan = layout.plan(bundle, opts)
         pdf = render_pdf(plan)

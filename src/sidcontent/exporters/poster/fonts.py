@@ -48,6 +48,12 @@ class Face:
     descent: float  # bottom of the lowest glyph, in em (positive)
 
 
+def _ttf(name: str) -> TTFont:
+    font = pdfmetrics.getFont(name)
+    assert isinstance(font, TTFont), name  # every face here is registered as a TTFont
+    return font
+
+
 @functools.cache
 def faces() -> dict[str, Face]:
     """Register the faces with reportlab once per process and describe them."""
@@ -56,7 +62,7 @@ def faces() -> dict[str, Face]:
         name = f"SIDPoster-{key}"
         if name not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
-        face = pdfmetrics.getFont(name).face
+        face = _ttf(name).face
         # The font's bounding box, not its typographic ascent: a capital with an
         # accent must stay inside the box the layout reserved for the line.
         out[key] = Face(name=name, ascent=face.bbox[3] / 1000, descent=-face.bbox[1] / 1000)
@@ -66,7 +72,7 @@ def faces() -> dict[str, Face]:
 @functools.cache
 def coverage() -> frozenset[int]:
     """Code points every face can draw."""
-    sets = [set(pdfmetrics.getFont(f.name).face.charToGlyph) for f in faces().values()]
+    sets = [set(_ttf(f.name).face.charToGlyph) for f in faces().values()]
     return frozenset(set.intersection(*sets))
 
 

@@ -7,6 +7,8 @@ from datetime import date
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
+from sidcontent.exporting import closest_locale
+
 LABELS: dict[str, dict[str, str]] = {
     "en": {"supported_by": "Supported by {partner}", "scan": "Scan for more"},
     "fr": {"supported_by": "Avec le soutien de {partner}", "scan": "Scannez pour en savoir plus"},
@@ -17,7 +19,8 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def label(locale: str, key: str, **values: str) -> str:
-    table = LABELS.get(locale.split("-")[0].lower(), LABELS["en"])
+    # The API's matcher: a "no" poster gets Bokmål labels, a "da" one English.
+    table = LABELS[closest_locale(locale, LABELS) or "en"]
     return table[key].format(**values)
 
 

@@ -32,7 +32,7 @@ def render_pdf(plan: Plan) -> bytes:
         buf,
         pagesize=(g.media.width, g.media.height),
         # Never let reportlab fall back to its unembedded Helvetica, even for an empty state.
-        initialFontName=face["regular"].name,
+        initialFontName=face["regular"].name,  # type: ignore[arg-type]  # stubs say float
         initialFontSize=12,
         trimBox=g.trim.as_tuple(),
         bleedBox=g.bleed.as_tuple(),

@@ -45,7 +45,7 @@ def x_weighted_length(text: str) -> int:
     """X's weighted length: twitter-text v3 (NFC; light ranges 1, others 2,
     an emoji 2, every URL 23). Cached: threads and shortening ask for the
     same words and parts again and again, and the parser is slow."""
-    return parse_tweet(text).weightedLength
+    return int(parse_tweet(text).weightedLength)
 
 
 @lru_cache(maxsize=65536)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import regex
+
 from sidcontent.exporters import links
 from sidcontent.exporting import Campaign, ExportError, Message
 
@@ -106,13 +108,13 @@ def _detag_after(texts: list[str], keep: int) -> tuple[list[str], int]:
     seen = 0
     removed = 0
 
-    def replace(match: object) -> str:
+    def replace(match: regex.Match[str]) -> str:
         nonlocal seen, removed
         seen += 1
         if seen <= keep:
-            return match.group(0)  # type: ignore[attr-defined]
+            return match.group(0)
         removed += 1
-        return match.group(1)  # type: ignore[attr-defined]
+        return match.group(1)
 
     return [textmod.INLINE_HASHTAG.sub(replace, t) for t in texts], removed
 

@@ -93,7 +93,10 @@ def _font(size: int, weight: int) -> ImageFont.FreeTypeFont:
     font = ImageFont.truetype(_font_path(), size, layout_engine=ImageFont.Layout.BASIC)
     axes = {axis["name"]: axis for axis in font.get_variation_axes()}
     font.set_variation_by_axes(
-        [weight if name == b"Weight" else axis["default"] for name, axis in axes.items()]
+        [
+            float(weight if name == b"Weight" else axis["default"] or 0)
+            for name, axis in axes.items()
+        ]
     )
     return font
 

@@ -62,7 +62,8 @@ class SocialOptionsSchema(Schema):
             validate=[
                 validate.Length(min=1, max=100),
                 validate.Regexp(
-                    HASHTAG_NAME,
+                    # A `regex` pattern (for \p{L}); Regexp only calls its .match().
+                    HASHTAG_NAME,  # type: ignore[arg-type]
                     error="A hashtag is letters, digits and _, with a letter, no '#'.",
                 ),
             ]
@@ -107,8 +108,11 @@ class SocialOptionsSchema(Schema):
 def load(options: Mapping[str, Any]) -> dict[str, Any]:
     """Validate options (idempotent: validated options load to themselves)."""
     try:
-        return SocialOptionsSchema().load(dict(options))
+        loaded: dict[str, Any] = SocialOptionsSchema().load(dict(options))
+        return loaded
     except ValidationError as exc:
-        messages = exc.normalized_messages()
+        # A schema's errors are always keyed by field (what normalized_messages
+        # would give), and .messages is typed.
+        messages = exc.messages
         name = next(iter(messages), None) if isinstance(messages, dict) else None
         raise ExportError(f"invalid options: {messages}", field=name) from None
