@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -55,7 +56,7 @@ JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
 _ETAG_RE = re.compile(r"^r([0-9]{1,9})-[0-9a-f]{20}$")
 
-Represent = Callable[[Any, Sequence[str]], dict[str, Any]]
+Represent = Callable[[Any, Sequence[str], datetime], dict[str, Any]]
 
 READ: dict[str, tuple[Represent, type[Schema]]] = {
     "themes": (representation.theme, ThemeSchema),
