@@ -12,7 +12,7 @@ PYTEST_ARGS += -m "not slow and not browser"
 endif
 # Debian packages that some suites need (the browser tests); `make system-deps`
 # installs them, and .ci/run calls it, so CI and a new machine match.
-SYSTEM_DEPS := chromium
+SYSTEM_DEPS := chromium fonts-noto-core fonts-noto-cjk icc-profiles-free libgs-common poppler-utils qpdf libicu-dev
 
 .PHONY: install system-deps run test lint format openapi bench bench-social clean
 

@@ -28,6 +28,7 @@ PLUGIN_FIELDS = {
     "hooks",
     "exporters",
     "social_platforms",
+    "settings",
 }
 
 
@@ -50,6 +51,7 @@ def test_installed_plugin_is_listed_with_the_public_shape(client):
         "hooks": ["register_exporters"],
         "exporters": ["calendar"],
         "social_platforms": [],
+        "settings": [],
     }
 
 

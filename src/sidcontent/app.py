@@ -15,6 +15,7 @@ from sidcontent.api import context, errors
 from sidcontent.api import init_app as init_api
 from sidcontent.api.caching import ResponseCache
 from sidcontent.api.cors import init_app as init_cors
+from sidcontent.content.events import EventNotifier
 from sidcontent.db import Database
 from sidcontent.exports.service import Exports
 from sidcontent.exports.store import ArtifactStore
@@ -51,6 +52,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     database = Database(app.config["DATABASE_URL"])
     app.extensions["sidcontent.db"] = database
+    # Subscribers hear of each content event once its write has committed.
+    notifier = EventNotifier()
+    notifier.attach(database.sessions)
+    app.extensions["sidcontent.events"] = notifier
     app.extensions["sidcontent.response_cache"] = ResponseCache(
         int(app.config["RESPONSE_CACHE_SIZE"])
     )

@@ -58,6 +58,13 @@ DEFAULTS: dict[str, Any] = {
     "EXPORT_TIMEOUT": 30.0,  # seconds an export may run before it is stopped
     "MAX_ARTIFACT_BYTES": 20 * 1024 * 1024,
     "ARTIFACT_DIR": None,  # None: "artifacts" in the instance folder
+    # `sidcontent serve` (gunicorn gthread workers; docs/deploy.md)
+    "WEB_WORKERS": 2,  # processes
+    "WEB_THREADS": 8,  # threads per process: requests (or trickling clients) served at once
+    "WEB_READ_TIMEOUT": 10.0,  # seconds a client may go quiet mid-request before it is dropped
+    "WEB_KEEPALIVE": 5,  # seconds an idle keep-alive connection stays open
+    "WEB_TIMEOUT": None,  # seconds a silent worker lives; None: EXPORT_TIMEOUT + 15, at least 30
+    "FORWARDED_ALLOW_IPS": "127.0.0.1,::1",  # proxies whose X-Forwarded-* headers are trusted
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -69,6 +76,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "STRICT_PLUGINS": _bool,
     "EXPORT_TIMEOUT": _positive_float,
     "MAX_ARTIFACT_BYTES": _positive_int,
+    "WEB_WORKERS": _positive_int,
+    "WEB_THREADS": _positive_int,
+    "WEB_READ_TIMEOUT": _positive_float,
+    "WEB_KEEPALIVE": _positive_int,
+    "WEB_TIMEOUT": _positive_int,
 }
 
 

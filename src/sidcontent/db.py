@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,14 +50,41 @@ SQLITE_PLANNING_PROFILE = (
 )
 
 
+# Every Database of this process, so a fork can make each child start afresh.
+_LIVE: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for database in list(_LIVE):
+        database.forget_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class Database:
-    """An engine and its session factory."""
+    """An engine and its session factory.
+
+    Fork safe: a child process (a gunicorn or Celery worker, an export
+    sandbox) never uses a connection, SQLite handle or socket its parent
+    opened. Every fork drops the inherited ones without closing them (closing
+    would end the parent's session on the shared socket) and the child
+    connects anew on first use (the SQLAlchemy docs' "Using Connection Pools
+    with Multiprocessing or os.fork()").
+    """
 
     def __init__(self, url: str, **engine_options: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_options)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._generation_reader = _GenerationReader(self.engine)
+        _LIVE.add(self)
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: drop the parent's connections, unclosed."""
+        self.engine.dispose(close=False)
+        self._generation_reader.forget()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -186,6 +214,13 @@ class _GenerationReader:
         if connection is not None:
             with contextlib.suppress(Exception):
                 connection.close()
+
+    def forget(self) -> None:
+        # After a fork: the parent's connections are the parent's to close,
+        # and its lock may have been held by a thread that did not survive.
+        self._lock = threading.Lock()
+        self._all = []
+        self._local = threading.local()
 
     def reset_all(self) -> None:
         with self._lock:

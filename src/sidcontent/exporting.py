@@ -23,6 +23,11 @@ from marshmallow import Schema
 
 from sidcontent.content import locales as _locales
 
+# Re-exported: plugins import everything they need from this module.
+from sidcontent.plugin_settings import PluginSettings as PluginSettings
+from sidcontent.plugin_settings import Setting as Setting
+from sidcontent.plugin_settings import SettingError as SettingError
+
 # --- the content an exporter receives ---------------------------------------
 
 
@@ -213,10 +218,15 @@ class Artifact:
 
 @dataclass(frozen=True)
 class ExportContext:
-    """What the host tells an exporter besides the content and options."""
+    """What the host tells an exporter besides the content and options.
+
+    ``settings``: the exporter's plugin's own settings, typed (see
+    ``register_settings``).
+    """
 
     media_type: str
     social_platforms: Mapping[str, SocialPlatform] = field(default_factory=dict)
+    settings: PluginSettings = field(default_factory=PluginSettings.empty)
 
 
 class ExportError(Exception):
@@ -242,6 +252,8 @@ class Exporter(abc.ABC):
 
     ``media_types``: the first is the default. ``options_schema``: a
     marshmallow ``Schema`` class; the default takes no options at all.
+    ``export`` may also be written ``export(self, bundle, options)`` when it
+    needs no context: the host looks once, at registration.
     """
 
     name: ClassVar[str]

@@ -8,7 +8,12 @@ implement hooks with ``from sidcontent import hookimpl``.
 Hooks that add things are ``register_*`` and receive a ``register``
 callback, so the host can check each item's type, refuse duplicate names
 and remember which plugin gave it. Hooks that change things are
-``prepare_*``. Hooks that observe are ``*_finished``.
+``prepare_*``. Hooks that observe are ``*_finished`` and ``*_changed``.
+
+pluggy calls an implementation with only the arguments it names, so a
+hook may gain an argument without breaking anyone; ``settings`` (the
+plugin's own, see ``register_settings``) is one every non-``register``
+hook offers.
 """
 
 from __future__ import annotations
@@ -19,7 +24,14 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from sidcontent.exporting import ContentBundle, Exporter, ExportRecord, SocialPlatform
+    from sidcontent.exporting import (
+        ContentBundle,
+        Exporter,
+        ExportRecord,
+        PluginSettings,
+        Setting,
+        SocialPlatform,
+    )
 
 PROJECT = "sidcontent"
 
@@ -40,8 +52,12 @@ def register_exporters(register: Callable[[Exporter], None]) -> None:
     - `options_schema`: a marshmallow `Schema` class (default: no options).
       The host validates a request's `options` with it (a 422 lists the
       field errors) and publishes it as JSON Schema in `/exporters`;
-    - `export(bundle, options, context) -> Artifact`: `options` as the
-      schema loaded them, `context.media_type` the type asked for.
+    - `export(bundle, options, context) -> Artifact`, or
+      `export(bundle, options)` when it needs no context: `options` as the
+      schema loaded them, `context.media_type` the type asked for,
+      `context.settings` the plugin's settings. The host inspects `export`
+      once, at registration: any other shape fails the plugin there, with a
+      message naming it and both shapes, never a caller's export.
 
     `export` runs in a separate process under a time limit
     (`SIDCONTENT_EXPORT_TIMEOUT`) and must return an `Artifact` of the media
@@ -70,8 +86,29 @@ def register_social_platforms(register: Callable[[SocialPlatform], None]) -> Non
 
 
 @hookspec
+def register_settings(register: Callable[[Setting], None]) -> None:
+    """Declare the settings your plugin reads, calling `register(setting)` for each.
+
+    `setting` is a `sidcontent.exporting.Setting(key, type="str",
+    default=None, required=False, description="")`; `type` is one of `str`,
+    `int`, `float`, `bool`, `list` (comma-separated) or `path`. The operator
+    sets `SIDCONTENT_PLUGIN_<NAME>_<KEY>` (your plugin's name and the key,
+    upper-cased, other characters as `_`), or passes `PLUGIN_<NAME>_<KEY>`
+    to `create_app`. Values are converted when plugins load: a value that
+    does not convert, or a required one that is missing, marks your plugin
+    failed with a message naming the variable (start-up stops with
+    `SIDCONTENT_STRICT_PLUGINS=1`).
+
+    Your plugin reads them, typed, as `context.settings[key]` in `export`,
+    or through a `settings` argument in any other hook; a key you did not
+    declare raises `KeyError`. `/plugins` lists what each plugin declares,
+    never a value.
+    """
+
+
+@hookspec
 def prepare_bundle(
-    bundle: ContentBundle, exporter: str, options: Mapping[str, Any]
+    bundle: ContentBundle, exporter: str, options: Mapping[str, Any], settings: PluginSettings
 ) -> ContentBundle | None:
     """Change the content before an exporter sees it, or return `None`.
 
@@ -89,7 +126,7 @@ def prepare_bundle(
 
 
 @hookspec
-def export_finished(export: ExportRecord) -> None:
+def export_finished(export: ExportRecord, settings: PluginSettings) -> None:
     """Observe a finished export, succeeded or failed, e.g. to notify.
 
     `export` is a read-only `sidcontent.exporting.ExportRecord`: `id`,

@@ -22,7 +22,9 @@ import hashlib
 import importlib
 import importlib.metadata
 import importlib.util
+import inspect
 import logging
+import os
 import re
 import sys
 import traceback
@@ -36,7 +38,17 @@ import pluggy
 from marshmallow import Schema
 
 from sidcontent import __version__, exporting, hookspecs
-from sidcontent.exporting import Exporter, SocialPlatform
+from sidcontent.exporting import ContentBundle, ExportContext, Exporter, SocialPlatform
+from sidcontent.plugin_settings import (
+    ENV_PREFIX,
+    PluginSettings,
+    Setting,
+    SettingError,
+    check_setting,
+    config_name,
+    given_settings,
+    resolve,
+)
 
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "sidcontent.exporters.social",
@@ -94,6 +106,7 @@ class PluginInfo:
     hooks: list[str] = field(default_factory=list)
     exporters: list[str] = field(default_factory=list)
     social_platforms: list[str] = field(default_factory=list)
+    settings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -114,6 +127,7 @@ class PluginInfo:
             "hooks": list(self.hooks),
             "exporters": list(self.exporters),
             "social_platforms": list(self.social_platforms),
+            "settings": [dict(s) for s in self.settings],
         }
 
 
@@ -124,6 +138,8 @@ class Registered:
     item: Any
     plugin: str
     plugin_version: str | None = None
+    #: For an exporter: whether ``export`` takes ``context`` (decided at registration).
+    takes_context: bool = True
 
 
 def describe(exc: BaseException) -> str:
@@ -144,6 +160,7 @@ class PluginHost:
         disabled: Iterable[str] = (),
         strict: bool = False,
         sources: Iterable[PluginSource] | None = None,
+        plugin_settings: Mapping[str, Any] | None = None,
     ) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
@@ -152,6 +169,12 @@ class PluginHost:
         self.plugins: dict[str, PluginInfo] = {}
         self.exporters: dict[str, Registered] = {}
         self.social_platforms: dict[str, Registered] = {}
+        self.settings: dict[str, PluginSettings] = {}
+        # ``PLUGIN_<NAME>_<KEY>`` values; a host built without them (a worker
+        # process, say) reads the environment like the app did.
+        self._given = dict(
+            given_settings(os.environ, {}) if plugin_settings is None else plugin_settings
+        )
         self._modules: dict[str, Any] = {}
         for name in self.disabled:
             self.pm.set_blocked(name)
@@ -166,17 +189,25 @@ class PluginHost:
         unknown = self.disabled - self.plugins.keys()
         if unknown:
             log.warning("SIDCONTENT_DISABLE_PLUGINS names no such plugin: %s", sorted(unknown))
+        self._collect_settings()
         self._collect()
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> PluginHost:
-        """The host an app gets: built-ins, entry points, the plugins dir."""
+    def from_config(
+        cls, config: Mapping[str, Any], environ: Mapping[str, str] | None = None
+    ) -> PluginHost:
+        """The host an app gets: built-ins, entry points, the plugins dir.
+
+        Plugin settings come from ``SIDCONTENT_PLUGIN_*`` in ``environ``
+        (default ``os.environ``), overridden by ``PLUGIN_*`` keys in ``config``.
+        """
         return cls(
             BUILTIN_PLUGINS,
             entry_points=True,
             plugins_dir=config.get("PLUGINS_DIR") or None,
             disabled=config.get("DISABLE_PLUGINS") or (),
             strict=bool(config.get("STRICT_PLUGINS")),
+            plugin_settings=given_settings(os.environ if environ is None else environ, config),
         )
 
     def register(self, plugin: ModuleType | object, name: str) -> None:
@@ -250,6 +281,41 @@ class PluginHost:
 
     # --- registration -------------------------------------------------------
 
+    def _collect_settings(self) -> None:
+        """Declared settings first: a plugin whose settings are bad registers nothing."""
+        for impl in self.pm.hook.register_settings.get_hookimpls():
+            info = self.plugins[impl.plugin_name]
+            if info.status != "loaded":
+                continue
+            got: list[Any] = []
+            try:
+                impl.function(register=got.append)
+                declared: dict[str, Setting] = {}
+                for item in got:
+                    check_setting(item)
+                    if item.key in declared:
+                        raise PluginError(f"declared setting {item.key!r} more than once")
+                    declared[item.key] = item
+            except Exception as exc:
+                self._fail(info, f"register_settings failed: {describe(exc)}", exc)
+                continue
+            info.settings = [item.describe(info.name) for item in declared.values()]
+            try:
+                self.settings[info.name] = resolve(info.name, declared, self._given)
+            except SettingError as exc:
+                self._fail(info, f"bad setting: {exc}")
+        used = {
+            config_name(plugin, key)
+            for plugin, values in self.settings.items()
+            for key in values.declared
+        }
+        for name in sorted(self._given.keys() - used):
+            log.warning("%s%s is set, but no loaded plugin declares it", ENV_PREFIX, name)
+
+    def settings_for(self, plugin: str) -> PluginSettings:
+        """``plugin``'s settings, typed (empty when it declares none)."""
+        return self.settings.get(plugin) or PluginSettings.empty(plugin)
+
     def _collect(self) -> None:
         platforms = self.social_platforms
         for kind, hook, into, check in (
@@ -268,7 +334,7 @@ class PluginHost:
                 try:
                     impl.function(register=register)
                     for item in got:
-                        check(item)
+                        check(item, info.name)
                     names = [item.name for item in got]
                     twice = sorted({n for n in names if names.count(n) > 1})
                     if twice:
@@ -286,7 +352,12 @@ class PluginHost:
                             f"both {taken.plugin!r} and {info.name!r}; disable one with "
                             "SIDCONTENT_DISABLE_PLUGINS"
                         )
-                    into[item.name] = Registered(item, info.name, info.version)
+                    into[item.name] = Registered(
+                        item,
+                        info.name,
+                        info.version,
+                        takes_context=kind != "exporters" or export_takes_context(item),
+                    )
                     getattr(info, kind).append(item.name)
 
     # --- calling hooks ------------------------------------------------------
@@ -308,10 +379,37 @@ class PluginHost:
         for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls()):
 
             def call(_impl: Any = impl, **kwargs: Any) -> Any:
+                # Each plugin gets its own settings, if it asks for them.
+                kwargs["settings"] = self.settings_for(_impl.plugin_name)
                 return _impl.function(**{name: kwargs[name] for name in _impl.argnames})
 
             calls.append((impl.plugin_name, call))
         return calls
+
+    def export_context(self, registered: Registered, media_type: str) -> ExportContext:
+        """What an exporter's ``export`` gets besides the content and its options."""
+        return ExportContext(
+            media_type=media_type,
+            social_platforms={name: reg.item for name, reg in self.social_platforms.items()},
+            settings=self.settings_for(registered.plugin),
+        )
+
+    def call_export(
+        self,
+        registered: Registered,
+        bundle: ContentBundle,
+        options: Mapping[str, Any],
+        media_type: str,
+    ) -> Any:
+        """Call a registered exporter's ``export`` in the shape it was written in.
+
+        Returns what it returned (the caller checks it is an ``Artifact``) and
+        lets its exceptions through.
+        """
+        exporter = registered.item
+        if registered.takes_context:
+            return exporter.export(bundle, options, self.export_context(registered, media_type))
+        return exporter.export(bundle, options)
 
     def prepare_bundle(
         self, bundle: exporting.ContentBundle, exporter: str, options: Mapping[str, Any]
@@ -430,12 +528,41 @@ def _check_name(kind: str, item: Any) -> None:
         )
 
 
-def check_exporter(item: Any) -> None:
+EXPORT_SIGNATURES = "export(self, bundle, options) or export(self, bundle, options, context)"
+
+
+def export_takes_context(item: Exporter, plugin: str | None = None) -> bool:
+    """Whether ``item.export`` takes a context; refuse any other shape.
+
+    Decided once, at registration (pluggy inspects hook implementations the
+    same way), so a wrong signature fails the plugin at start-up, never a
+    caller's export.
+    """
+    export = getattr(item, "export", None)
+    whose = f"exporter {getattr(item, 'name', type(item).__qualname__)!r}"
+    if plugin:
+        whose += f" of plugin {plugin!r}"
+    try:
+        signature = inspect.signature(export)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise PluginError(f"{whose}: export is not a method; write {EXPORT_SIGNATURES}") from None
+    probe = (object(), object(), object())
+    for takes_context, args in ((True, probe), (False, probe[:2])):
+        try:
+            signature.bind(*args)
+        except TypeError:
+            continue
+        return takes_context
+    raise PluginError(f"{whose}: export{signature} takes neither shape; write {EXPORT_SIGNATURES}")
+
+
+def check_exporter(item: Any, plugin: str | None = None) -> None:
     if not isinstance(item, Exporter):
         raise PluginError(
             f"registered a {type(item).__qualname__}, which is not a sidcontent.exporting.Exporter"
         )
     _check_name("exporter", item)
+    export_takes_context(item, plugin)
     for attr in ("title", "description"):
         if not isinstance(getattr(item, attr, None), str):
             raise PluginError(f"exporter {item.name!r} needs a string {attr}")
@@ -457,7 +584,7 @@ def check_exporter(item: Any) -> None:
     exporting.options_json_schema(schema)
 
 
-def check_platform(item: Any) -> None:
+def check_platform(item: Any, plugin: str | None = None) -> None:
     if not isinstance(item, SocialPlatform):
         raise PluginError(
             f"registered a {type(item).__qualname__}, "

@@ -168,7 +168,11 @@ def run_exporter_in(
         registered = host.exporters[exporter]
     else:
         plugins.check_exporter(exporter)
-        registered = plugins.Registered(exporter, f"<{type(exporter).__name__}>")
+        registered = plugins.Registered(
+            exporter,
+            f"<{type(exporter).__name__}>",
+            takes_context=plugins.export_takes_context(exporter),
+        )
     item = registered.item
     loaded = item.options_schema().load(dict(options or {}))
     return sandbox.produce(

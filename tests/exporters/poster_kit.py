@@ -4,6 +4,7 @@ PDFium for text positions and pixels, zxing-cpp for the QR code."""
 from __future__ import annotations
 
 import io
+import subprocess
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,18 @@ class Poster:
 
     def text(self) -> str:
         return " ".join(self.page.extract_text().split())
+
+    def poppler_text(self) -> str:
+        """The text as poppler's pdftotext reads it (it honours each line's ActualText),
+        lines joined without their breaks."""
+        result = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", "-", "-"],
+            input=self.pdf,
+            capture_output=True,
+            check=True,
+            timeout=60,
+        )
+        return "".join(result.stdout.decode("utf-8").split("\n"))
 
     def char_boxes(self) -> list[tuple[str, tuple[float, float, float, float]]]:
         """Each drawn character and its tight (ink) box, in PDF points."""

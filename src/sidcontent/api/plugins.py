@@ -18,6 +18,23 @@ from sidcontent.plugins import PluginHost
 blp = Blueprint("plugins", __name__, url_prefix="/plugins", description="Installed plugins.")
 
 
+class PluginSettingSchema(Schema):
+    """A setting a plugin declares; its value is never shown."""
+
+    key = fields.String(metadata={"example": "feed_dir"})
+    env = fields.String(
+        metadata={
+            "description": "The environment variable that sets it.",
+            "example": "SIDCONTENT_PLUGIN_SIDCONTENT_CALENDAR_FEED_DIR",
+        }
+    )
+    type = fields.String(
+        metadata={"description": "str, int, float, bool, list or path", "example": "path"}
+    )
+    required = fields.Boolean(metadata={"description": "The plugin fails to load without it."})
+    description = fields.String()
+
+
 class PluginSchema(Schema):
     name = fields.String(metadata={"example": "sidcontent-calendar"})
     version = fields.String(allow_none=True, metadata={"example": "0.1.0"})
@@ -36,6 +53,10 @@ class PluginSchema(Schema):
     hooks = fields.List(fields.String(), metadata={"example": ["register_exporters"]})
     exporters = fields.List(fields.String(), metadata={"example": ["calendar"]})
     social_platforms = fields.List(fields.String())
+    settings = fields.List(
+        fields.Nested(PluginSettingSchema),
+        metadata={"description": "Settings the plugin declares (names and types, never values)."},
+    )
 
 
 PluginListSchema = Schema.from_dict(

@@ -30,7 +30,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sidcontent.content import fixtures, locales, queries
+from sidcontent.content import events, fixtures, locales, queries, sync
 from sidcontent.content.models import Campaign, Message, Resource, Status, Theme
 from sidcontent.content.revisions import Revision
 from sidcontent.content.schemas import (
@@ -327,6 +327,7 @@ def create(session: Session, kind: Kind, data: Any, author: str, now: datetime) 
     )
     _flush(session, kind)  # before the generation bump, whose autoflush would escape
     queries.bump_generation(session)
+    _announce(session, kind, row, None, "create", now, [])
     return row
 
 
@@ -348,6 +349,7 @@ def _change(
     if expected != current:
         raise Stale(f"The {kind.label(row)} is at revision {current}, not {expected}.")
     before = kind.to_record(row)
+    prior = events.ItemState.of(kind.item_type, row)
     claim = session.execute(
         update(kind.model)
         .where(kind.model.id == row.id, kind.model.revision == expected)
@@ -399,7 +401,40 @@ def _change(
     )
     _flush(session, kind)  # before the generation bump, whose autoflush would escape
     queries.bump_generation(session)
+    _announce(session, kind, row, prior, action, now, changed_fields(before, after))
     return row
+
+
+def _announce(
+    session: Session,
+    kind: Kind,
+    row: Any,
+    prior: events.ItemState | None,
+    action: str,
+    now: datetime,
+    changed: list[str],
+) -> None:
+    """The sync log row and the outbox events of a write, in its transaction.
+
+    Called after ``bump_generation``: its row lock orders the log (see
+    content/sync.py).
+    """
+    sync.record_change(session, kind.item_type, row.id, prior, now)
+    campaign = row.campaign.slug if kind.model in (Message, Resource) else None
+    events.record_write(
+        session,
+        events.Write(
+            item_type=kind.item_type,
+            action=action,
+            before=prior,
+            after=events.ItemState.of(kind.item_type, row),
+            revision=row.revision,
+            at=now,
+            campaign=campaign,
+            changed=tuple(changed),
+        ),
+    )
+    _flush(session, kind)
 
 
 def update_item(

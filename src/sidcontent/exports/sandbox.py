@@ -33,7 +33,6 @@ from sidcontent.exporting import (
     Artifact,
     ArtifactRejected,
     ContentBundle,
-    ExportContext,
     ExportError,
     check_artifact,
 )
@@ -85,12 +84,9 @@ def produce(
     item = registered.item
     loaded = options
     bundle = host.prepare_bundle(bundle, item.name, loaded)
-    context = ExportContext(
-        media_type=media_type,
-        social_platforms={name: reg.item for name, reg in host.social_platforms.items()},
-    )
     try:
-        artifact = item.export(bundle, loaded, context)
+        # In the shape the exporter was written in: with or without a context.
+        artifact = host.call_export(registered, bundle, loaded, media_type)
     except ExportError:
         raise
     except Exception as exc:

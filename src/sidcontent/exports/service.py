@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 from marshmallow import ValidationError
 
-from sidcontent.content import locales, queries, representation
+from sidcontent.content import events, locales, queries, representation
 from sidcontent.content.models import utcnow
 from sidcontent.content.schemas import SLUG_RE
 from sidcontent.db import Database
@@ -304,6 +304,7 @@ class Exports:
             field_name = result.field
         with self.database.session() as session:
             session.add(row)
+            events.record(session, [export_event(row)])  # the outbox, in the same commit
         record = row.record()
         self.host.export_finished(record)
         if row.status == "failed":
@@ -347,6 +348,26 @@ class Exports:
         if not artifact or not self.store.has(artifact["sha256"], artifact["size"]):
             return None
         return self.store.path(artifact["sha256"])
+
+
+def export_event(row: ExportRow) -> events.Event:
+    """``export.succeeded`` or ``export.failed`` for a finished run."""
+    data: dict[str, Any] = {
+        "id": row.id,
+        "exporter": row.exporter,
+        "campaign": row.campaign,
+        "locale": row.locale,
+        "media_type": row.media_type,
+        "status": row.status,
+    }
+    if row.status == "failed":
+        data["error_type"] = row.error_type
+        data["failed_plugin"] = row.failed_plugin
+    return events.Event(
+        type="export.succeeded" if row.status == "succeeded" else "export.failed",
+        timestamp=row.finished_at or utcnow(),
+        data=data,
+    )
 
 
 def _failure_text(result: sandbox.Failed) -> str:

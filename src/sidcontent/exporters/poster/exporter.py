@@ -31,8 +31,7 @@ class PosterExporter(Exporter):
     def __init__(self) -> None:
         # Parse the fonts now, in the process that loads plugins: the host forks a child
         # per export, and a child that inherits parsed fonts saves ~60 ms on every poster.
-        fonts.faces()
-        fonts.coverage()
+        fonts.preload()
 
     def export(
         self, bundle: ContentBundle, options: Mapping[str, Any], context: ExportContext
@@ -51,7 +50,7 @@ class PosterExporter(Exporter):
             field = next(iter(messages), None) if isinstance(messages, dict) else None
             raise ExportError(f"invalid poster options: {error.messages}", field=field) from error
         plan = layout.plan(bundle, opts)
-        pdf = render_pdf(plan)
+        pdf = render_pdf(plan, opts.standard)
         g = plan.geometry
         stem = "-".join(
             [bundle.campaign.slug, bundle.locale, opts.layout, opts.size, opts.orientation]
@@ -68,6 +67,7 @@ class PosterExporter(Exporter):
             "qr_url": plan.qr.code.url,
             "qr_mm": round(plan.qr.symbol_width * 25.4 / 72, 1),
             "language": plan.metadata.language,
+            "print_standard": opts.standard,
         }
         if context.media_type == PNG:
             png = render_png(pdf, g, opts.preview_width)

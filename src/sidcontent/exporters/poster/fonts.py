@@ -1,17 +1,11 @@
-"""The poster's typeface: embedded TrueType faces, and what text they can draw.
-
-Source Sans Pro comes from the ``font-source-sans-pro`` wheel (SIL OFL): static
-TrueType faces covering Latin, Greek and Cyrillic, which reportlab embeds as
-subsets. Static faces matter: the maintained Noto Sans wheels ship only
-variable fonts, which reportlab cannot embed per weight, and instancing one
-with fontTools takes about 10 s. reportlab's built-in Helvetica is never
-used, because it is never embedded and print shops reject that.
+"""The poster's type: Noto faces per script, set by the shared typesetting engine.
 
 Text from the content goes through :func:`prepare` before layout: control and
-invisible format characters are dropped (with a warning), right-to-left text
-is refused (reportlab does not shape it, so it would print backwards and
-unjoined), and any character the faces cannot draw is refused by name rather
-than printed as an empty box.
+invisible format characters are dropped (with a warning), and the text is set
+once to find out whether every character has a font: a character no font
+draws (an emoji, a script without a configured font) is refused by name, and a
+script whose font package is not installed is refused naming the script and
+the package. Nothing is ever printed as an empty box.
 """
 
 from __future__ import annotations
@@ -20,22 +14,13 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
-import font_source_sans_pro
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-
+from sidcontent.exporters.typesetting import fonts as typefaces
+from sidcontent.exporters.typesetting.text import Paragraph, Style, UndrawableText, describe
 from sidcontent.exporting import ExportError
 
-FAMILY = "Source Sans Pro"
-FONT_DIR = Path(font_source_sans_pro.font_directory)
-FACE_FILES = {
-    "regular": "SourceSansPro-Regular.ttf",
-    "semibold": "SourceSansPro-Semibold.ttf",
-    "bold": "SourceSansPro-Bold.ttf",
-    "black": "SourceSansPro-Black.ttf",
-}
+FAMILY = "Noto Sans"
+WEIGHTS = {"regular": 400, "semibold": 600, "bold": 700, "black": 900}
 # Spaces that must not become break opportunities (French puts one before ":" and "»").
 NO_BREAK_SPACES = "\u00a0\u202f\u2007"
 _SPACES = re.compile(r" +")
@@ -43,48 +28,40 @@ _SPACES = re.compile(r" +")
 
 @dataclass(frozen=True)
 class Face:
-    name: str  # the name registered with reportlab
-    ascent: float  # top of the tallest glyph (accented capitals), in em
-    descent: float  # bottom of the lowest glyph, in em (positive)
+    """A weight in a locale: what a paragraph is set in."""
+
+    name: str  # regular, semibold, bold, black
+    weight: int
+    locale: str
+
+    @property
+    def style(self) -> Style:
+        return Style(self.weight, self.locale)
+
+    @property
+    def ascent(self) -> float:
+        """Top of the Latin face's tallest glyphs, in em (digits, the tip numbers)."""
+        return typefaces.load(typefaces.LATIN, self.weight).ascent
+
+    @property
+    def descent(self) -> float:
+        return typefaces.load(typefaces.LATIN, self.weight).descent
 
 
-def _ttf(name: str) -> TTFont:
-    font = pdfmetrics.getFont(name)
-    assert isinstance(font, TTFont), name  # every face here is registered as a TTFont
-    return font
+def faces(locale: str = "en") -> dict[str, Face]:
+    return {key: Face(key, weight, locale) for key, weight in WEIGHTS.items()}
 
 
-@functools.cache
-def faces() -> dict[str, Face]:
-    """Register the faces with reportlab once per process and describe them."""
-    out = {}
-    for key, filename in FACE_FILES.items():
-        name = f"SIDPoster-{key}"
-        if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
-        face = _ttf(name).face
-        # The font's bounding box, not its typographic ascent: a capital with an
-        # accent must stay inside the box the layout reserved for the line.
-        out[key] = Face(name=name, ascent=face.bbox[3] / 1000, descent=-face.bbox[1] / 1000)
-    return out
+def preload() -> None:
+    """Load the package fonts now (the host forks a child per export: the child inherits
+    them parsed)."""
+    for weight in WEIGHTS.values():
+        typefaces.load(typefaces.LATIN, weight)
 
 
-@functools.cache
-def coverage() -> frozenset[int]:
-    """Code points every face can draw."""
-    sets = [set(_ttf(f.name).face.charToGlyph) for f in faces().values()]
-    return frozenset(set.intersection(*sets))
-
-
-def width(text: str, face: Face, size: float) -> float:
-    """Advance width in points. reportlab does not kern, so widths add up exactly:
-    fitting measures each word once (cached) and sums."""
-    return _width_per_point(text, face.name) * size
-
-
-@functools.lru_cache(maxsize=65536)
-def _width_per_point(text: str, font_name: str) -> float:
-    return pdfmetrics.stringWidth(text, font_name, 1.0)
+@functools.lru_cache(maxsize=2048)
+def paragraph(text: str, face: Face) -> Paragraph:
+    return Paragraph(text, face.style)
 
 
 @dataclass(frozen=True)
@@ -113,30 +90,22 @@ def printable(text: str) -> str:
     return _normalise(text)[0]
 
 
-def prepare(text: str, field: str) -> Prepared:
+def check(text: str, field: str, face: Face) -> None:
+    """Raise :class:`ExportError` naming ``field`` when ``text`` cannot be set."""
+    try:
+        paragraph(text, face)
+    except UndrawableText as error:
+        raise ExportError(
+            f"{field} has characters the poster fonts cannot draw: {describe(error.chars)}"
+            + str(error).partition(describe(error.chars))[2],
+            field=field,
+        ) from None
+    except typefaces.MissingFont as error:
+        raise ExportError(f"{field}: {error.message}", field=field) from None
+
+
+def prepare(text: str, field: str, locale: str = "en") -> Prepared:
     """Normalise ``text`` for print, or raise :class:`ExportError` naming ``field``."""
     cleaned, removed = _normalise(text)
-    rtl = [ch for ch in cleaned if unicodedata.bidirectional(ch) in ("R", "AL")]
-    if rtl:
-        raise ExportError(
-            f"{field} contains right-to-left text ({_sample(rtl)}); the poster exporter "
-            "cannot shape right-to-left scripts yet, and refuses rather than print it "
-            "reversed and unjoined",
-            field=field,
-        )
-    covered = coverage()
-    missing = [ch for ch in cleaned if ch != " " and ord(ch) not in covered]
-    if missing:
-        raise ExportError(
-            f"{field} has characters the poster font ({FAMILY}: Latin, Greek, Cyrillic) "
-            f"cannot draw: {_sample(missing)}",
-            field=field,
-        )
+    check(cleaned, field, Face("bold", WEIGHTS["bold"], locale))
     return Prepared(cleaned, tuple(removed))
-
-
-def _sample(chars: list[str], limit: int = 8) -> str:
-    unique = list(dict.fromkeys(chars))
-    named = [f"{ch} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})" for ch in unique]
-    more = f" and {len(unique) - limit} more" if len(unique) > limit else ""
-    return ", ".join(named[:limit]) + more

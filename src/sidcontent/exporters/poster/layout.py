@@ -9,15 +9,16 @@ smallest size is refused with an :class:`ExportError` naming the field.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from sidcontent.exporters.colours import AA_TEXT, contrast
 from sidcontent.exporters.poster import fonts, labels, qr
-from sidcontent.exporters.poster.fitting import Fitted, fit
+from sidcontent.exporters.poster.fitting import block_height, fit, wrap
 from sidcontent.exporters.poster.fonts import Face
 from sidcontent.exporters.poster.options import PosterOptions
 from sidcontent.exporters.poster.pages import MM, Box, Geometry, geometry
+from sidcontent.exporters.typesetting.text import Line, is_rtl
 from sidcontent.exporting import ContentBundle, ExportError, Message, Palette
 
 MIN_QR_SYMBOL = 25 * MM  # the symbol itself, quiet zone not counted
@@ -28,7 +29,7 @@ DEFAULT_PALETTE = Palette("#1F5FA8", "#12A3A3", "#F28C28", "#FFFFFF", "#1A1A2E")
 @dataclass(frozen=True)
 class TextBlock:
     role: str
-    lines: tuple[str, ...]
+    lines: tuple[Line, ...]
     face: Face
     size: float
     leading: float
@@ -36,14 +37,27 @@ class TextBlock:
     top: float  # top of the box: the first line's tallest glyph reaches it, no further
     width: float
     color: str
+    ascent: float  # in em, of the fonts the text is set in
+    descent: float
+    align: str = "left"  # "right" for right-to-left text (and mirrored layouts)
 
     @property
     def height(self) -> float:
-        return Fitted(self.size, self.lines, self.leading).height(self.face)
+        return block_height(len(self.lines), self.ascent, self.descent, self.size, self.leading)
 
     def baselines(self) -> list[float]:
-        first = self.top - self.face.ascent * self.size
+        first = self.top - self.ascent * self.size
         return [first - i * self.leading for i in range(len(self.lines))]
+
+    def line_x(self, line: Line) -> float:
+        """Where a line's left edge goes: flush with the box's start side."""
+        if self.align == "right":
+            return self.x + self.width - line.width * self.size
+        return self.x
+
+    @property
+    def text(self) -> str:
+        return " ".join(line.text for line in self.lines)
 
 
 @dataclass(frozen=True)
@@ -90,12 +104,13 @@ class _Builder:
     """Collects blocks and the warnings from cleaning their text."""
 
     g: Geometry
+    locale: str = "en"
     fills: list[Fill] = field(default_factory=list)
     texts: list[TextBlock] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def clean(self, text: str, field_name: str) -> str:
-        prepared = fonts.prepare(text, field_name)
+        prepared = fonts.prepare(text, field_name, self.locale)
         if prepared.removed:
             codes = ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(prepared.removed))
             self.warnings.append(f"{field_name}: removed invisible control characters ({codes})")
@@ -129,7 +144,17 @@ class _Builder:
                 field=name,
             )
         block = TextBlock(
-            role, fitted.lines, face, fitted.size, fitted.leading, box.x0, box.y1, box.width, color
+            role,
+            fitted.lines,
+            face,
+            fitted.size,
+            fitted.leading,
+            box.x0,
+            box.y1,
+            box.width,
+            color,
+            fitted.ascent,
+            fitted.descent,
         )
         self.texts.append(block)
         return block
@@ -146,7 +171,8 @@ class _Style:
 
 def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
     g = geometry(options.size, options.orientation, options.bleed, options.crop_marks)
-    b = _Builder(g)
+    locale = bundle.campaign.locale
+    b = _Builder(g, locale)
     palette = bundle.theme.palette if bundle.theme else DEFAULT_PALETTE
     for name, value in vars(palette).items():
         if not _HEX.fullmatch(value or ""):
@@ -155,7 +181,7 @@ def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
             )
     ink = _readable(palette.background, (palette.text, "#000000", "#FFFFFF"))
     style = _Style(
-        face=fonts.faces(),
+        face=fonts.faces(locale),
         on_band=_readable(palette.primary, ("#FFFFFF", palette.text, "#000000")),
         ink=ink,
         strong=palette.primary if contrast(palette.primary, palette.background) >= 3 else ink,
@@ -191,16 +217,21 @@ def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
     else:
         _place_message(b, chosen[0], middle, style)
 
+    texts = tuple(b.texts)
+    if is_rtl(locale):
+        # Right to left: the whole layout is mirrored, text flush right, QR code at left.
+        texts = tuple(_mirrored(block, t) for block in texts)
+        qr_box = Box(t.x0 + t.x1 - qr_box.x1, qr_box.y0, t.x0 + t.x1 - qr_box.x0, qr_box.y1)
     campaign = bundle.campaign
     subject = campaign.tagline or (bundle.theme.description if bundle.theme else "") or ""
     return Plan(
         geometry=g,
         fills=tuple(b.fills),
-        texts=tuple(b.texts),
+        texts=texts,
         qr=QRPlacement(code, qr_box),
         metadata=Metadata(
             # Metadata needs no glyphs: any text may go there, only invisible characters go.
-            title=fonts.printable(f"{' '.join(headline.lines)} — {campaign.name}"),
+            title=fonts.printable(f"{headline.text} — {campaign.name}"),
             subject=fonts.printable(subject),
             author=fonts.printable(options.partner or campaign.name),
             keywords=" ".join(_hashtags(bundle, chosen)),
@@ -208,6 +239,11 @@ def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
         ),
         warnings=tuple(b.warnings),
     )
+
+
+def _mirrored(block: TextBlock, trim: Box) -> TextBlock:
+    x = trim.x0 + trim.x1 - (block.x + block.width)
+    return replace(block, x=x, align="right")
 
 
 def _place_band(
@@ -269,7 +305,7 @@ def _place_band(
         face["black"],
         box,
         13 * u,
-        4.5 * u,
+        4.0 * u,
         style.on_band,
         leading=1.02,
         field_name="headline",
@@ -311,6 +347,8 @@ def _place_footer(
     for role, text, f, size, color, field_name in reversed(lines):
         room = Box(column.x0, bottom, column.x1, column.y1)
         text = b.clean(text, field_name)
+        if role in ("link", "hashtags"):
+            text = _isolated(text)
         if role == "link" and fit(text, f, room.width, room.height, size, 1.2 * u) is None:
             text = text.split("/")[0]  # a long path is one unbreakable word: show the host
         fitted = fit(text, f, room.width, room.height, size, 1.2 * u)
@@ -327,6 +365,12 @@ def _place_footer(
         )
         bottom = block.top + 1.2 * u
     return code, qr_box, bottom - 1.2 * u
+
+
+def _isolated(text: str) -> str:
+    """Each word in its own bidi isolate (FSI ... PDI): in right-to-left text a hashtag
+    or a URL keeps its "#" and "/" where its own script puts them."""
+    return " ".join(f"\u2068{word}\u2069" for word in text.split(" "))
 
 
 def _hashtags(bundle: ContentBundle, chosen: tuple[Message, ...]) -> list[str]:
@@ -395,10 +439,11 @@ def _place_tips(b: _Builder, messages: tuple[Message, ...], middle: Box, style: 
             # The number sits on the tip's first baseline, a size larger: lower the tip
             # so that the number's top, not the tip's, meets the top of the space.
             baseline = top - number_face.ascent * number_size
+            numeral = labels.number(number, b.locale)
             out.append(
                 TextBlock(
                     "tip_number",
-                    (str(number),),
+                    tuple(wrap(numeral, number_face, number_size, 1e9) or ()),
                     number_face,
                     number_size,
                     number_size,
@@ -406,6 +451,8 @@ def _place_tips(b: _Builder, messages: tuple[Message, ...], middle: Box, style: 
                     top,
                     indent,
                     accent,
+                    number_face.ascent,
+                    number_face.descent,
                 )
             )
             top = baseline + face["bold"].ascent * head
@@ -426,6 +473,8 @@ def _place_tips(b: _Builder, messages: tuple[Message, ...], middle: Box, style: 
                     top,
                     width,
                     color,
+                    fitted.ascent,
+                    fitted.descent,
                 )
                 out.append(block)
                 top -= block.height + 0.8 * u * scale

@@ -68,6 +68,15 @@ class PosterOptionsSchema(Schema):
         validate=validate.Length(min=1, max=80),
         metadata={"description": 'Co-branding: prints "Supported by <partner>".'},
     )
+    print_standard = fields.String(
+        load_default=None,
+        validate=validate.OneOf(("none", "pdf/x-4", "pdf/x-1a")),
+        metadata={
+            "description": "none (screen, RGB), pdf/x-4 or pdf/x-1a (print shops: CMYK with "
+            "an output intent and embedded ICC profile). Default: pdf/x-4 with bleed, "
+            "none without."
+        },
+    )
     preview_width = fields.Integer(
         load_default=1000,
         validate=validate.Range(min=100, max=4000),
@@ -95,7 +104,15 @@ class PosterOptions:
     max_tips: int = 5
     resource: int | None = None
     partner: str | None = None
+    print_standard: str | None = None
     preview_width: int = 1000
+
+    @property
+    def standard(self) -> str:
+        """The print standard in force: the one asked for, else PDF/X-4 with bleed."""
+        if self.print_standard:
+            return self.print_standard
+        return "pdf/x-4" if self.bleed else "none"
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> PosterOptions:
