@@ -12,9 +12,9 @@ PYTEST_ARGS += -m "not slow and not browser"
 endif
 # Debian packages that some suites need (the browser tests); `make system-deps`
 # installs them, and .ci/run calls it, so CI and a new machine match.
-SYSTEM_DEPS := chromium fonts-noto-core fonts-noto-cjk icc-profiles-free libgs-common poppler-utils qpdf libicu-dev
+SYSTEM_DEPS := chromium redis-server redis-tools fonts-noto-core fonts-noto-cjk icc-profiles-free libgs-common poppler-utils qpdf libicu-dev
 
-.PHONY: install system-deps run test lint format openapi bench bench-social clean
+.PHONY: install system-deps run test lint format openapi bench bench-social bench-production clean
 
 $(STAMP): pyproject.toml Makefile $(wildcard plugins/*/pyproject.toml plugins/*/src/*/*.py)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,11 @@ bench: install
 
 bench-social: install
 	$(BIN)/python bench/social.py
+
+# The production path: slow clients, exports inline vs queued (needs PostgreSQL and Redis).
+bench-production: install
+	$(BIN)/python bench/slow_clients.py
+	$(BIN)/python bench/exports_queue.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .ruff_cache

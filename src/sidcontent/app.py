@@ -18,7 +18,7 @@ from sidcontent.api.cors import init_app as init_cors
 from sidcontent.content.events import EventNotifier
 from sidcontent.db import Database
 from sidcontent.exports.service import Exports
-from sidcontent.exports.store import ArtifactStore
+from sidcontent.exports.store import open_store
 from sidcontent.plugins import PluginHost
 
 
@@ -65,13 +65,23 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     host = PluginHost.from_config(app.config)
     app.extensions["sidcontent.plugins"] = host
     artifact_dir = app.config.get("ARTIFACT_DIR") or os.path.join(app.instance_path, "artifacts")
-    app.extensions["sidcontent.exports"] = Exports(
+    exports = Exports(
         host,
         database,
-        ArtifactStore(artifact_dir),
+        open_store(str(app.config["ARTIFACT_STORE"]), database, artifact_dir),
         timeout=float(app.config["EXPORT_TIMEOUT"]),
         max_bytes=int(app.config["MAX_ARTIFACT_BYTES"]),
     )
+    app.extensions["sidcontent.exports"] = exports
+    if app.config.get("BROKER_URL"):
+        # Exports go to Celery workers (sidcontent worker); without a broker
+        # they run inline, in the request.
+        from sidcontent.exports.queue import Queue
+        from sidcontent.worker import celery_app
+
+        celery = celery_app(app, exports)
+        app.extensions["sidcontent.celery"] = celery
+        exports.queue = Queue(celery)
 
     init_api(app)
     init_cors(app)

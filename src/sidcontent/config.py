@@ -58,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
     "EXPORT_TIMEOUT": 30.0,  # seconds an export may run before it is stopped
     "MAX_ARTIFACT_BYTES": 20 * 1024 * 1024,
     "ARTIFACT_DIR": None,  # None: "artifacts" in the instance folder
+    "ARTIFACT_STORE": "files",  # files (ARTIFACT_DIR) or database (rows every host reads)
+    "EXPORT_RETENTION_DAYS": None,  # None: keep; else `exports prune` default age
+    "BROKER_URL": None,  # None: exports run inline; redis://... queues them on Celery
     # `sidcontent serve` (gunicorn gthread workers; docs/deploy.md)
     "WEB_WORKERS": 2,  # processes
     "WEB_THREADS": 8,  # threads per process: requests (or trickling clients) served at once
@@ -65,6 +68,7 @@ DEFAULTS: dict[str, Any] = {
     "WEB_KEEPALIVE": 5,  # seconds an idle keep-alive connection stays open
     "WEB_TIMEOUT": None,  # seconds a silent worker lives; None: EXPORT_TIMEOUT + 15, at least 30
     "FORWARDED_ALLOW_IPS": "127.0.0.1,::1",  # proxies whose X-Forwarded-* headers are trusted
+    "SYNC_RETENTION_DAYS": 90.0,  # how long sync tombstones are kept (older tokens: 410)
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -76,11 +80,13 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "STRICT_PLUGINS": _bool,
     "EXPORT_TIMEOUT": _positive_float,
     "MAX_ARTIFACT_BYTES": _positive_int,
+    "EXPORT_RETENTION_DAYS": _positive_int,
     "WEB_WORKERS": _positive_int,
     "WEB_THREADS": _positive_int,
     "WEB_READ_TIMEOUT": _positive_float,
     "WEB_KEEPALIVE": _positive_int,
     "WEB_TIMEOUT": _positive_int,
+    "SYNC_RETENTION_DAYS": _positive_float,
 }
 
 

@@ -256,7 +256,8 @@ class PluginHost:
             if unknown:
                 reason = f"implements hooks that do not exist: {', '.join(sorted(unknown))}"
             else:
-                reason = str(exc).splitlines()[0]
+                # pluggy's message spans lines: which hook, the definition, what is wrong.
+                reason = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
             self._fail(info, f"refused: {reason}")
             return
         declared = getattr(plugin, "__version__", None)

@@ -68,6 +68,7 @@ def init_app(app: Flask) -> Api:
         meta,
         plugins,
         resources,
+        sync,
         themes,
         whoami,
     )
@@ -78,7 +79,17 @@ def init_app(app: Flask) -> Api:
     auth.init_api(api)
     editing.init_api(api)
     editing.init_blueprints()
-    for module in (campaigns, themes, messages, resources, whoami, exporters, exports, plugins):
+    for module in (
+        campaigns,
+        themes,
+        messages,
+        resources,
+        sync,
+        whoami,
+        exporters,
+        exports,
+        plugins,
+    ):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
     meta.init_app(app, api)
     app.before_request(caching.serve_from_cache)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any
 
-from flask import current_app, send_file, url_for
+from flask import Response, current_app, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
@@ -13,14 +14,19 @@ from marshmallow import Schema, fields, validate
 from sidcontent.api.auth import current_principal, require_role
 from sidcontent.api.blueprint import Blueprint
 from sidcontent.api.errors import TYPE_BASE, ApiError, problem
+from sidcontent.api.listing import list_envelope, next_link
+from sidcontent.api.params import PageArgs
 from sidcontent.api.static import json_response
+from sidcontent.content import cursors
 from sidcontent.content.tokens import Role
 from sidcontent.exporting import ExportRecord
 from sidcontent.exports.service import ExportFailed, ExportRejected, ExportRequest, Exports
+from sidcontent.exports.store import ACTIVE, STATUSES
 
 blp = Blueprint("exports", __name__, url_prefix="/exports", description="Running exporters.")
 
 MAX_IDS = 1000
+RETRY_AFTER = 2  # seconds between polls of a queued export
 
 
 class ExportRequestSchema(Schema):
@@ -74,7 +80,16 @@ class ArtifactSchema(Schema):
 
 class ExportSchema(Schema):
     id = fields.String(metadata={"example": "4f1c0e4a9b7d4c1e8a2b3c4d5e6f7a8b"})
-    status = fields.String(metadata={"description": "succeeded or failed"})
+    status = fields.String(
+        metadata={
+            "description": "queued or running (with a queue), then succeeded or failed",
+            "enum": list(STATUSES),
+        }
+    )
+    position = fields.Integer(
+        allow_none=True,
+        metadata={"description": "While queued: 1 for the next export to start, 2 after, ..."},
+    )
     exporter = fields.String()
     plugin = fields.String()
     plugin_version = fields.String(allow_none=True)
@@ -92,7 +107,8 @@ class ExportSchema(Schema):
     error_type = fields.String(
         allow_none=True,
         metadata={
-            "description": "export-error, plugin-failed, artifact-too-large, timeout or crashed"
+            "description": "export-error, plugin-failed, artifact-too-large, timeout, crashed, "
+            "lost (its queue worker died) or queue-unavailable"
         },
     )
     failed_plugin = fields.String(
@@ -121,8 +137,9 @@ def _url(record: ExportRecord, artifact: bool = False) -> str:
     return url_for(endpoint, export_id=record.id)
 
 
-def record_payload(record: ExportRecord) -> dict[str, Any]:
+def record_payload(record: ExportRecord, position: int | None = None) -> dict[str, Any]:
     data = dataclasses.asdict(record)
+    data["position"] = position
     if data["artifact"] is not None:
         data["artifact"] = {**data["artifact"], "url": _url(record, artifact=True)}
     dumped: dict[str, Any] = _dumper.dump(data)
@@ -145,15 +162,75 @@ def _failure(exc: ExportFailed) -> ResponseReturnValue:
     )
 
 
+class ExportListArgs(PageArgs):
+    exporter = fields.String(validate=validate.Length(min=1, max=64))
+    campaign = fields.String(validate=validate.Length(min=1, max=80))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    requested_by = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "The token name that asked for the export (or cli)."},
+    )
+
+
+def _after(cursor: str | None, filters: dict[str, Any]) -> tuple[datetime, str] | None:
+    if cursor is None:
+        return None
+    secret = current_app.config["SECRET_KEY"]
+    try:
+        position = cursors.decode(cursor, {"path": request.path, "filters": filters}, secret)
+        return datetime.fromisoformat(position["t"]), str(position["id"])
+    except cursors.CursorError as exc:
+        raise ApiError(400, str(exc), errors={"cursor": [str(exc)]}) from None
+    except (KeyError, TypeError, ValueError):
+        raise ApiError(400, "The cursor is malformed.", errors={"cursor": ["Malformed."]}) from None
+
+
 @blp.route("")
 class ExportCollection(MethodView):
+    @require_role(Role.marketer)
+    @blp.arguments(ExportListArgs, location="query", as_kwargs=False)
+    @blp.response(200, list_envelope(ExportSchema))
+    @blp.problems(400, 401)
+    def get(self, args: dict[str, Any]) -> ResponseReturnValue:
+        """Exports, newest first, in keyset pages; filter by exporter, campaign,
+        status or who asked. Needs marketer."""
+        args = dict(args)
+        limit: int = args.pop("limit")
+        cursor: str | None = args.pop("cursor", None)
+        filters = {k: v for k, v in args.items() if v is not None}
+        records, more = _service().page(filters, _after(cursor, filters), limit)
+        next_cursor = None
+        headers = {}
+        if more:
+            last = records[-1]
+            next_cursor = cursors.encode(
+                {"t": last.created_at.isoformat(), "id": last.id},
+                {"path": request.path, "filters": filters},
+                current_app.config["SECRET_KEY"],
+            )
+            headers["Link"] = next_link(next_cursor)
+        return json_response(
+            {
+                "data": [record_payload(r) for r in records],
+                "meta": {"limit": limit, "next_cursor": next_cursor},
+            },
+            private=True,
+            headers=headers,
+        )
+
     @require_role(Role.marketer)
     @blp.arguments(ExportRequestSchema, as_kwargs=False)
     @blp.response(201, ExportItemSchema, description="Exported; the artifact is ready.")
     @blp.alt_response(
         200, schema=ExportItemSchema, description="An identical export already exists: reused."
     )
-    @blp.problems(400, 401, 404, 413, 415, 422, 502, 504)
+    @blp.alt_response(
+        202,
+        schema=ExportItemSchema,
+        description="Queued (SIDCONTENT_BROKER_URL is set): poll Location until the record "
+        "is succeeded or failed; Retry-After says when.",
+    )
+    @blp.problems(400, 401, 404, 413, 415, 422, 502, 503, 504)
     def post(self, body: dict[str, Any]) -> ResponseReturnValue:
         """Run an exporter on a campaign's published content. Needs marketer.
 
@@ -161,6 +238,10 @@ class ExportCollection(MethodView):
         media type and content revision) answers 200 with the earlier
         export instead of running again. A failing plugin answers a problem
         naming it, and its failed export is recorded (``Location``).
+
+        With a queue, the request is validated the same way, then answered
+        202 with the queued record; an identical request already queued or
+        running is answered with that same record.
         """
         request_ = ExportRequest(
             exporter=body["exporter"],
@@ -173,11 +254,19 @@ class ExportCollection(MethodView):
             requested_by=principal.name if (principal := current_principal()) else None,
         )
         try:
-            done = _service().run(request_)
+            done = _service().submit(request_)
         except ExportRejected as exc:
             raise ApiError(exc.status, exc.detail, errors=exc.errors) from None
         except ExportFailed as exc:
             return _failure(exc)
+        if done.queued:
+            record, position = _service().find(done.record.id)
+            return json_response(
+                {"data": record_payload(record or done.record, position)},
+                status=202,
+                private=True,
+                headers={"Location": _url(done.record), "Retry-After": str(RETRY_AFTER)},
+            )
         return json_response(
             {"data": record_payload(done.record)},
             status=200 if done.reused else 201,
@@ -199,8 +288,19 @@ class ExportItem(MethodView):
     @blp.response(200, ExportItemSchema)
     @blp.problems(401, 404)
     def get(self, export_id: str) -> ResponseReturnValue:
-        """One export: what was asked, by which plugin, and how it went. Needs marketer."""
-        return json_response({"data": record_payload(_record(export_id))}, private=True)
+        """One export: what was asked, by which plugin, and how it went. Needs marketer.
+
+        A queued export shows its ``position``; a running one its
+        ``started_at``. One still running past the queue's hard time limit
+        has lost its worker and reads as failed (``error_type`` lost).
+        """
+        record, position = _service().find(export_id)
+        if record is None:
+            raise ApiError(404, f"No export {export_id[:40]!r}.")
+        headers = {"Retry-After": str(RETRY_AFTER)} if record.status in ACTIVE else None
+        return json_response(
+            {"data": record_payload(record, position)}, private=True, headers=headers
+        )
 
 
 @blp.route("/<export_id>/artifact")
@@ -218,17 +318,37 @@ class ExportArtifact(MethodView):
         record = _record(export_id)
         if record.artifact is None:
             raise ApiError(404, f"Export {record.id} failed; it has no artifact.")
-        path = _service().artifact_path(record)
-        if path is None:
+        service = _service()
+        if not service.artifact_stored(record):
             raise ApiError(404, f"The artifact of export {record.id} is no longer stored.")
-        response = send_file(
-            path,
-            mimetype=record.artifact["media_type"],
-            as_attachment=True,
-            download_name=record.artifact["filename"],
-            etag=record.artifact["sha256"],
-            conditional=True,
-            max_age=None,
-        )
+        artifact = record.artifact
+        path = service.artifact_path(record)
+        if path is not None:
+            response = send_file(
+                path,
+                mimetype=artifact["media_type"],
+                as_attachment=True,
+                download_name=artifact["filename"],
+                etag=artifact["sha256"],
+                conditional=True,
+                max_age=None,
+            )
+        else:
+            # The database store: streamed chunk by chunk, never whole in memory.
+            chunks = service.artifact_chunks(record)
+            assert chunks is not None
+            response = Response(chunks, mimetype=artifact["media_type"], direct_passthrough=True)
+            response.content_length = int(artifact["size"])
+            response.set_etag(artifact["sha256"])
+            response.headers["Content-Disposition"] = _attachment(artifact["filename"])
+            response.make_conditional(request)
         response.headers["Cache-Control"] = "private, no-cache"
         return response
+
+
+def _attachment(filename: str) -> str:
+    # As send_file writes it: an ASCII fallback and the UTF-8 name.
+    from urllib.parse import quote
+
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

@@ -11,7 +11,18 @@ from __future__ import annotations
 import click
 
 from sidcontent import __version__
-from sidcontent.cli import database, export, fixtures, info, openapi, plugins, serve, tokens
+from sidcontent.cli import (
+    database,
+    export,
+    exports,
+    fixtures,
+    info,
+    openapi,
+    plugins,
+    serve,
+    tokens,
+    worker,
+)
 from sidcontent.cli.common import setup_logging
 
 
@@ -32,4 +43,6 @@ main.add_command(serve.serve)
 main.add_command(openapi.openapi)
 main.add_command(plugins.plugins)
 main.add_command(export.export)
+main.add_command(worker.worker)
+main.add_command(exports.exports)
 main.add_command(info.info)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,29 @@ def _target(output: str | None, filename: str, locale: str, several: bool) -> Pa
     return base / filename
 
 
+def _wait(service: Any, export_id: str) -> Any:
+    """Poll a queued export until it ends, with one progress line on stderr."""
+    started = time.monotonic()
+    last = ""
+    while True:
+        record, position = service.find(export_id)
+        if record.status in ("succeeded", "failed"):
+            if last:
+                click.echo(err=True)
+            return record
+        waited = time.monotonic() - started
+        if record.status == "queued":
+            line = f"export {export_id}: queued, position {position} ({waited:.0f} s)"
+        else:
+            line = f"export {export_id}: running ({waited:.0f} s)"
+        if sys.stderr.isatty():
+            click.echo("\r" + line.ljust(len(last)), nl=False, err=True)
+        elif line.split(" (")[0] != last.split(" (")[0]:
+            click.echo(line, err=True)
+        last = line
+        time.sleep(0.5)
+
+
 @click.command("export")
 @click.argument("exporter")
 @click.option("--campaign", required=True, help="Campaign slug, e.g. sid-2017.")
@@ -82,6 +106,11 @@ def _target(output: str | None, filename: str, locale: str, several: bool) -> Pa
     help="File or directory (default: the current directory; '-' for standard output). "
     "With --all-locales, a directory with one folder per locale.",
 )
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="With a queue (SIDCONTENT_BROKER_URL): print the queued export's id and return.",
+)
 @friendly_errors
 def export(
     exporter: str,
@@ -93,6 +122,7 @@ def export(
     media_type: str | None,
     pairs: tuple[str, ...],
     output: str | None,
+    no_wait: bool,
 ) -> None:
     """Run EXPORTER on a campaign's published content and write the artifact."""
     from sidcontent.exports.service import ExportFailed, ExportRejected, ExportRequest
@@ -134,7 +164,7 @@ def export(
             requested_by="cli",
         )
         try:
-            done = service.run(request)
+            done = service.submit(request)
         except ExportRejected as exc:
             failures.append("; ".join(_flatten(exc.errors)) if exc.errors else exc.detail)
             return ""
@@ -142,17 +172,28 @@ def export(
             failures.append(f"export {exc.record.id} failed: {exc.record.error}")
             return ""
         record = done.record
-        path = service.artifact_path(record)
-        assert record.artifact is not None and path is not None
+        if done.queued:
+            if no_wait:
+                click.echo(record.id)
+                return f"nothing yet: export {record.id} is queued"
+            record = _wait(service, record.id)
+            if record.status == "failed":
+                failures.append(f"export {record.id} failed: {record.error}")
+                return ""
+        chunks = service.artifact_chunks(record)
+        assert record.artifact is not None and chunks is not None
         destination = _target(output, record.artifact["filename"], record.locale, several)
         if destination is None:
-            sys.stdout.buffer.write(path.read_bytes())
+            for chunk in chunks:
+                sys.stdout.buffer.write(chunk)
             sys.stdout.buffer.flush()
             if done.reused:
                 click.echo(f"export {record.id} reused an identical earlier one", err=True)
             return ""
         destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_bytes(path.read_bytes())
+        with destination.open("wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
         note = " (reused an identical earlier export)" if done.reused else ""
         return f"{destination} ({record.artifact['size']:,} bytes, {record.locale}){note}"
 
@@ -164,7 +205,9 @@ def export(
     else:
         written = [one(targets[0])]
     for line in written:
-        if line:
+        if line.startswith("nothing yet: "):
+            click.echo(line.removeprefix("nothing yet: "), err=True)
+        elif line:
             click.echo(f"wrote {line}", err=True)
     if failures:
         fail(

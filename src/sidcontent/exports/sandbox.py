@@ -6,14 +6,22 @@ the child already has the app's plugins imported, so the fork itself costs
 a few milliseconds and a whole export round trip some tens (measured by
 ``bench/export_worker.py`` against running inline), against seconds for a
 fresh interpreter; on timeout the child is terminated, then killed. A crash
-(segfault, ``os._exit``) costs that child only. The child never touches the
-database: it inherits the parent's pooled connections but leaves through
-``os._exit``, which closes nothing on them.
+(segfault, ``os._exit``) costs that child only.
 
-``forkserver`` would avoid forking a threaded server, but every child
-re-imports the parent's ``__main__`` (any embedding script, re-run) and
-must re-load the plugins; the servers here (gunicorn sync workers, the CLI,
-pytest) are single-threaded, so a plain fork is both safe and cheapest.
+What the child inherits is made harmless before plugin code runs: it drops
+the parent's pooled database connections unclosed (``sidcontent.db`` at
+fork), closes every inherited socket (the client's connection, the
+listening socket, database and broker sockets), so a child outliving its
+request can never answer or hold a client, and asks the kernel to kill it
+when its parent dies (``PR_SET_PDEATHSIG``), so a worker killed mid-export
+never leaves a child behind. It leaves through ``os._exit``.
+
+The fork is a plain ``os.fork`` rather than ``multiprocessing``: that one
+refuses to start children from Celery's (daemonic) pool processes. And
+``forkserver`` would re-import the parent's ``__main__`` and re-load the
+plugins in every child. Forking a threaded server (gunicorn's gthread
+workers) is safe here because the child runs only plugin code and the pipe,
+and Python re-initialises its own locks (logging, imports) after a fork.
 
 The child runs the ``prepare_bundle`` chain and the exporter, checks the
 artifact and sends it back; an oversized artifact never crosses the pipe.
@@ -21,7 +29,11 @@ artifact and sends it back; an oversized artifact never crosses the pipe.
 
 from __future__ import annotations
 
-import multiprocessing
+import ctypes
+import os
+import signal
+import stat
+import sys
 import time
 import traceback
 from collections.abc import Mapping
@@ -38,7 +50,7 @@ from sidcontent.exporting import (
 )
 from sidcontent.plugins import PluginFault, PluginHost, Registered, describe
 
-START_METHOD = "fork"
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,46 @@ def outcome(job: Job, host: PluginHost) -> Produced | Failed:
     return Produced(artifact, time.perf_counter() - started)
 
 
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when its parent dies (Linux)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+def _close_inherited_sockets(keep: int) -> None:
+    """Close every socket this process inherited (Linux: /proc/self/fd)."""
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        return
+    for fd in fds:
+        if fd <= 2 or fd == keep:
+            continue
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
+        except OSError:
+            continue
+
+
+def _child(job: Job, host: PluginHost, parent: int, conn: Connection) -> None:
+    """The forked child: never returns."""
+    code = 0
+    try:
+        _die_with_parent(parent)
+        _close_inherited_sockets(keep=conn.fileno())
+        _work(job, host, conn)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
 def _work(job: Job, host: PluginHost, conn: Connection) -> None:
     result = outcome(job, host)
     try:
@@ -132,28 +184,27 @@ def _work(job: Job, host: PluginHost, conn: Connection) -> None:
 
 
 def run(job: Job, host: PluginHost, timeout: float) -> Produced | Failed:
-    """Run ``job`` in a worker process; stop it after ``timeout`` seconds."""
-    ctx: Any = multiprocessing.get_context(START_METHOD)
-    receiver, sender = ctx.Pipe(duplex=False)
+    """Run ``job`` in a forked child process; stop it after ``timeout`` seconds."""
+    read_fd, write_fd = os.pipe()
+    receiver = Connection(read_fd, writable=False)
+    sender = Connection(write_fd, readable=False)
+    parent = os.getpid()
     result: Produced | Failed | None = None
-    process = ctx.Process(
-        target=_work,
-        args=(job, host, sender),
-        name=f"sidcontent-export-{job.exporter}",
-        daemon=True,
-    )
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child, measured by its effects
+        receiver.close()
+        _child(job, host, parent, sender)
     try:
-        process.start()
         sender.close()
         if receiver.poll(timeout):
             try:
                 result = receiver.recv()
             except EOFError:
-                process.join(1)
+                code = _reap(pid, grace=1.0)
                 result = Failed(
                     "crashed",
                     job.plugin,
-                    f"the export worker died (exit code {process.exitcode}) before answering",
+                    f"the export worker died (exit code {code}) before answering",
                 )
         else:
             return Failed(
@@ -167,18 +218,28 @@ def run(job: Job, host: PluginHost, timeout: float) -> Produced | Failed:
         receiver.close()
         # A child that answered is exiting: give it a moment. One that did
         # not (timeout, or an error here) is stopped at once.
-        _stop(process, grace=2.0 if result is not None else 0.0)
+        _reap(pid, grace=2.0 if result is not None else 0.0)
     return result
 
 
-def _stop(process: Any, grace: float) -> None:
-    if process.pid is None:
-        return
-    process.join(grace)
-    if process.is_alive():
-        process.terminate()
-        process.join(2)
-    if process.is_alive():
-        process.kill()
-        process.join()
-    process.close()
+def _reap(pid: int, grace: float) -> int | None:
+    """Wait up to ``grace`` s for the child, then stop it; its exit code."""
+    deadline = time.monotonic() + grace
+    for sig in (None, signal.SIGTERM, signal.SIGKILL):
+        if sig is not None:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+            deadline = time.monotonic() + (2.0 if sig == signal.SIGTERM else 10.0)
+        while True:
+            try:
+                done, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                return None  # already reaped
+            if done:
+                return os.waitstatus_to_exitcode(status)
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.01)
+    return None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +22,8 @@ from typing import Any
 
 import orjson
 from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from sidcontent.content import events, locales, queries, representation
 from sidcontent.content.models import utcnow
@@ -30,7 +32,8 @@ from sidcontent.db import Database
 from sidcontent.exporting import ContentBundle, ExportRecord, base_media_type
 from sidcontent.exports import sandbox
 from sidcontent.exports import store as export_store
-from sidcontent.exports.store import ArtifactStore, ExportRow
+from sidcontent.exports.queue import Queue, limits
+from sidcontent.exports.store import ArtifactStore, ExportRow, FileStore
 from sidcontent.plugins import PluginHost, Registered, describe
 
 
@@ -103,6 +106,22 @@ class ExportFailed(Exception):
 class Done:
     record: ExportRecord
     reused: bool
+    queued: bool = False  # accepted for a queue worker; poll the record
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated request with its content resolved: what an export runs."""
+
+    request: ExportRequest
+    registered: Registered
+    media_type: str
+    loaded: dict[str, Any]  # the options as the exporter's schema loaded them
+    options: Any  # their JSON form, as stored
+    bundle: ContentBundle
+    key: str  # what makes two requests identical
+    created: datetime
+    bundle_payload: dict[str, Any] | None  # the bundle's JSON form, where it was resolved
 
 
 def content_revision(payload: Mapping[str, Any]) -> str:
@@ -133,12 +152,14 @@ class Exports:
         *,
         timeout: float,
         max_bytes: int,
+        queue: Queue | None = None,
     ) -> None:
         self.host = host
         self.database = database
         self.store = store
         self.timeout = timeout
         self.max_bytes = max_bytes
+        self.queue = queue  # None: exports run inline, in the caller's process
 
     # --- checks that need no content -----------------------------------------
 
@@ -191,6 +212,18 @@ class Exports:
         now: datetime | None = None,
     ) -> ContentBundle:
         """The published content an export of ``campaign`` would see."""
+        payload = self.bundle_payload(campaign, locale, message_ids, resource_ids, now)
+        return ContentBundle.from_api(payload, revision=content_revision(payload))
+
+    def bundle_payload(
+        self,
+        campaign: str,
+        locale: str | None,
+        message_ids: Sequence[int] | None = None,
+        resource_ids: Sequence[int] | None = None,
+        now: datetime | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`bundle` in its JSON form (what a queued job carries)."""
         requested: tuple[str, ...] = ()
         if locale is not None:
             try:
@@ -218,7 +251,7 @@ class Exports:
             payload[key] = [item for item in payload[key] if item["id"] in wanted]
         if errors:
             raise ExportRejected("Some ids are not in this campaign.", errors)
-        return ContentBundle.from_api(payload, revision=content_revision(payload))
+        return payload
 
     def available_locales(self, campaign: str) -> list[str]:
         with self.database.session() as session:
@@ -232,61 +265,164 @@ class Exports:
 
     # --- running ---------------------------------------------------------------
 
-    def run(self, request: ExportRequest) -> Done:
-        """Export, or reuse an identical earlier export.
+    def plan(self, request: ExportRequest, now: datetime | None = None) -> Plan:
+        """Validate ``request`` and resolve its content; nothing runs yet.
 
-        Raises :class:`ExportRejected` before anything runs, or
-        :class:`ExportFailed` with the stored failed record.
+        Raises :class:`ExportRejected`.
         """
         registered = self.exporter(request.exporter)
         media_type = self.media_type(registered, request.media_type)
         loaded = self.options(registered, request.options)
-        options = _json(loaded)
-        created = utcnow()
-        bundle = self.bundle(
+        created = now or utcnow()
+        payload = self.bundle_payload(
             request.campaign, request.locale, request.message_ids, request.resource_ids, created
         )
+        bundle = ContentBundle.from_api(payload, revision=content_revision(payload))
+        options = _json(loaded)
         key = self._request_key(registered, media_type, options, bundle, request)
+        return Plan(request, registered, media_type, loaded, options, bundle, key, created, payload)
+
+    def plan_of(self, row: ExportRow, options: Mapping[str, Any], bundle: ContentBundle) -> Plan:
+        """The plan of a stored (queued) record, on a worker.
+
+        The options are the request's own, validated again by this process's
+        plugin; the content is the bundle resolved when the request came in.
+        """
+        registered = self.exporter(row.exporter)
+        loaded = self.options(registered, options)
+        request = ExportRequest(
+            exporter=row.exporter,
+            campaign=row.campaign,
+            locale=row.requested_locale,
+            media_type=row.media_type,
+            options=options,
+            message_ids=tuple(row.message_ids) if row.message_ids is not None else None,
+            resource_ids=tuple(row.resource_ids) if row.resource_ids is not None else None,
+            requested_by=row.requested_by,
+        )
+        return Plan(
+            request,
+            registered,
+            row.media_type,
+            loaded,
+            row.options,
+            bundle,
+            row.request_key,
+            row.created_at,
+            None,
+        )
+
+    def submit(self, request: ExportRequest) -> Done:
+        """Export inline (no queue), or accept the job for a queue worker.
+
+        Validation and reuse are the same either way; with a queue an
+        identical request already queued or running is that same job.
+        """
+        if self.queue is None:
+            return self.run(request)
+        plan = self.plan(request)
+        earlier = self.reusable(plan)
+        if earlier is not None:
+            return Done(earlier, reused=True)
+        row = self.new_row(plan, status="queued")
+        try:
+            with self.database.session() as session:
+                active = export_store.find_active(session, plan.key)
+                if active is not None:
+                    return Done(active.record(), reused=False, queued=True)
+                session.add(row)
+        except IntegrityError:
+            # An identical request was accepted between our look and our write.
+            with self.database.session() as session:
+                active = export_store.find_active(session, plan.key)
+                if active is None:
+                    raise
+                return Done(active.record(), reused=False, queued=True)
+        try:
+            self.queue.enqueue(row.id, plan)
+        except Exception as exc:
+            row.status = "failed"
+            row.error_type = "queue-unavailable"
+            row.error = f"the export queue could not be reached: {describe(exc)}"
+            row.finished_at = utcnow()
+            with self.database.session() as session:
+                session.merge(row)
+            raise ExportRejected(
+                "The export queue is unavailable; try again later.", status=503
+            ) from exc
+        return Done(row.record(), reused=False, queued=True)
+
+    def reusable(self, plan: Plan) -> ExportRecord | None:
+        """An earlier identical export whose artifact is still stored."""
         with self.database.session() as session:
-            earlier = export_store.find_reusable(session, key)
+            earlier = export_store.find_reusable(session, plan.key)
             if earlier is not None and self.store.has(
                 earlier.artifact_sha256 or "", earlier.artifact_size
             ):
-                return Done(earlier.record(), reused=True)
+                return earlier.record()
+        return None
 
-        started = utcnow()
-        clock = time.perf_counter()
-        job = sandbox.Job(
-            exporter=registered.item.name,
-            plugin=registered.plugin,
-            bundle=bundle,
-            options=loaded,
-            media_type=media_type,
-            max_bytes=self.max_bytes,
-        )
-        result = sandbox.run(job, self.host, self.timeout)
-        row = ExportRow(
+    def run(self, request: ExportRequest) -> Done:
+        """Export now, in this process, or reuse an identical earlier export.
+
+        Raises :class:`ExportRejected` before anything runs, or
+        :class:`ExportFailed` with the stored failed record.
+        """
+        plan = self.plan(request)
+        earlier = self.reusable(plan)
+        if earlier is not None:
+            return Done(earlier, reused=True)
+        row = self.new_row(plan, status="running")
+        row.started_at = utcnow()
+        record = self.execute(plan, row)
+        if record.status == "failed":
+            field_name = row.error_field
+            raise ExportFailed(record, field_name, option=_is_option(plan.registered, field_name))
+        return Done(record, reused=False)
+
+    def new_row(self, plan: Plan, status: str) -> ExportRow:
+        """The record of ``plan``, not yet stored."""
+        request, bundle = plan.request, plan.bundle
+        return ExportRow(
             id=uuid.uuid4().hex,
-            request_key=key,
-            exporter=registered.item.name,
-            plugin=registered.plugin,
-            plugin_version=registered.plugin_version,
+            request_key=plan.key,
+            exporter=plan.registered.item.name,
+            plugin=plan.registered.plugin,
+            plugin_version=plan.registered.plugin_version,
             campaign=bundle.campaign.slug,
             locale=bundle.locale,
             requested_locale=request.locale,
-            media_type=media_type,
-            options=options,
+            media_type=plan.media_type,
+            options=plan.options,
             message_ids=list(request.message_ids) if request.message_ids is not None else None,
             resource_ids=list(request.resource_ids) if request.resource_ids is not None else None,
             content_revision=bundle.revision,
             requested_by=request.requested_by,
-            created_at=created,
-            started_at=started,
-            finished_at=utcnow(),
-            duration_ms=round((time.perf_counter() - clock) * 1000, 1),
+            created_at=plan.created,
+            status=status,
             warnings=[],
+            attempts=0,
         )
-        field_name = None
+
+    def execute(self, plan: Plan, row: ExportRow) -> ExportRecord:
+        """Run ``plan`` in the sandbox and store the outcome on ``row``.
+
+        The same code runs inline (``run``) and on a queue worker; it returns
+        the stored record, failed or succeeded, and never raises for a
+        plugin's failure.
+        """
+        clock = time.perf_counter()
+        job = sandbox.Job(
+            exporter=plan.registered.item.name,
+            plugin=plan.registered.plugin,
+            bundle=plan.bundle,
+            options=plan.loaded,
+            media_type=plan.media_type,
+            max_bytes=self.max_bytes,
+        )
+        result = sandbox.run(job, self.host, self.timeout)
+        row.finished_at = utcnow()
+        row.duration_ms = round((time.perf_counter() - clock) * 1000, 1)
         if isinstance(result, sandbox.Produced):
             artifact = result.artifact
             row.status = "succeeded"
@@ -301,15 +437,13 @@ class Exports:
             row.error_type = result.kind
             row.failed_plugin = result.plugin
             row.error = _failure_text(result)
-            field_name = result.field
+            row.error_field = result.field
         with self.database.session() as session:
-            session.add(row)
+            session.merge(row)
             events.record(session, [export_event(row)])  # the outbox, in the same commit
         record = row.record()
         self.host.export_finished(record)
-        if row.status == "failed":
-            raise ExportFailed(record, field_name, option=_is_option(registered, field_name))
-        return Done(record, reused=False)
+        return record
 
     def _request_key(
         self,
@@ -338,16 +472,54 @@ class Exports:
     # --- reading ----------------------------------------------------------------
 
     def get(self, export_id: str) -> ExportRecord | None:
+        return self.find(export_id)[0]
+
+    def find(self, export_id: str) -> tuple[ExportRecord | None, int | None]:
+        """A record and, while it is queued, its place in the queue."""
         with self.database.session() as session:
             row = export_store.get(session, export_id)
-            return row.record() if row is not None else None
+            if row is None:
+                return None, None
+            if row.status == "running" and self.reap_lost(session):
+                session.refresh(row)
+            position = export_store.queue_position(session, row) if row.status == "queued" else None
+            return row.record(), position
+
+    def page(
+        self, filters: dict[str, str], after: tuple[datetime, str] | None, limit: int
+    ) -> tuple[list[ExportRecord], bool]:
+        """One page of records, newest first (see :func:`store.page`)."""
+        with self.database.session() as session:
+            self.reap_lost(session)
+            rows, more = export_store.page(session, filters, after, limit)
+            return [row.record() for row in rows], more
+
+    def reap_lost(self, session: Session | None = None) -> int:
+        """Fail exports whose worker was lost (``running`` past the hard limit)."""
+        hard = limits(self.timeout).hard
+        if session is not None:
+            return export_store.reap_lost(session, hard)
+        with self.database.session() as own:
+            return export_store.reap_lost(own, hard)
+
+    def artifact_stored(self, record: ExportRecord) -> bool:
+        """Whether the record's artifact is still stored, whole."""
+        artifact = record.artifact
+        return artifact is not None and self.store.has(artifact["sha256"], artifact["size"])
 
     def artifact_path(self, record: ExportRecord) -> Path | None:
-        """The stored file, if it is still there and intact in size."""
-        artifact = record.artifact
-        if not artifact or not self.store.has(artifact["sha256"], artifact["size"]):
+        """The stored file (the files store only), if it is still there whole."""
+        if not isinstance(self.store, FileStore) or not self.artifact_stored(record):
             return None
-        return self.store.path(artifact["sha256"])
+        assert record.artifact is not None
+        return self.store.path(record.artifact["sha256"])
+
+    def artifact_chunks(self, record: ExportRecord) -> Iterator[bytes] | None:
+        """The artifact's bytes, streamed from whichever store holds them."""
+        if not self.artifact_stored(record):
+            return None
+        assert record.artifact is not None
+        return self.store.stream(record.artifact["sha256"])
 
 
 def export_event(row: ExportRow) -> events.Event:

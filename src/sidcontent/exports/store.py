@@ -1,13 +1,20 @@
-"""Where exports are kept: a row per export, artifact bytes as files.
+"""Where exports are kept: a row per export, artifact bytes in a store.
 
-Artifacts are files named by the SHA-256 of their content under
-``SIDCONTENT_ARTIFACT_DIR`` (default: ``artifacts/`` in the instance folder),
-not database blobs: they run to 20 MiB, a blob column would swell the
-database, its WAL and every backup, and a file is streamed to the client
-(with ``Range`` and conditional requests) without being read into memory.
+Two artifact stores, chosen by ``SIDCONTENT_ARTIFACT_STORE``:
+
+- ``files`` (default): files named by the SHA-256 of their content under
+  ``SIDCONTENT_ARTIFACT_DIR`` (default: ``artifacts/`` in the instance
+  folder). Cheapest for one host: streamed with ``Range`` and conditional
+  requests, and the database, its WAL and its backups stay small. For
+  several hosts they need a shared volume.
+- ``database``: the same content-addressed artifacts as rows in the
+  content's own database, in 1 MiB chunks, so every app server and worker
+  sees every artifact with nothing else to run; a download streams chunk by
+  chunk, never the whole artifact in memory.
+
 Naming by hash makes writes idempotent and stores identical artifacts once.
-For several servers, point the setting at a shared volume. The row keeps the
-hash and size, so a lost or truncated file is detected, never served.
+The export row keeps the hash and size, so a lost or truncated artifact is
+detected, never served.
 """
 
 from __future__ import annotations
@@ -15,15 +22,36 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import JSON, Float, Index, String, Text, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from sidcontent.content.models import Base, UTCDateTime
+from sidcontent.content.models import Base, UTCDateTime, utcnow
+from sidcontent.db import Database
 from sidcontent.exporting import ExportRecord
+
+ACTIVE = ("queued", "running")
+FINISHED = ("succeeded", "failed")
 
 
 class ExportRow(Base):
@@ -48,6 +76,10 @@ class ExportRow(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     error_type: Mapped[str | None] = mapped_column(String(32), default=None)
     failed_plugin: Mapped[str | None] = mapped_column(String(200), default=None)
+    # The request field an exporter's refusal names (``options.size``).
+    error_field: Mapped[str | None] = mapped_column(String(200), default=None)
+    # Runs started: more than one means a queue worker was lost mid-export.
+    attempts: Mapped[int] = mapped_column(default=0)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     requested_by: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -62,7 +94,16 @@ class ExportRow(Base):
 
     __table_args__ = (
         Index("ix_exports_request_key_status", "request_key", "status"),
-        Index("ix_exports_created_at", "created_at"),
+        # One job per identical request while it is queued or running.
+        Index(
+            "ux_exports_active_request_key",
+            "request_key",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+        Index("ix_exports_created_at_id", "created_at", "id"),
+        Index("ix_exports_status_created_at", "status", "created_at"),
     )
 
     def record(self) -> ExportRecord:
@@ -116,8 +157,121 @@ def find_reusable(session: Session, request_key: str) -> ExportRow | None:
     return session.scalars(stmt).first()
 
 
-class ArtifactStore:
+def find_active(session: Session, request_key: str) -> ExportRow | None:
+    stmt = select(ExportRow).where(
+        ExportRow.request_key == request_key, ExportRow.status.in_(ACTIVE)
+    )
+    return session.scalars(stmt).first()
+
+
+STATUSES = ("queued", "running", "succeeded", "failed")
+
+
+def page(
+    session: Session,
+    filters: dict[str, str],
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> tuple[list[ExportRow], bool]:
+    """Newest first, keyset on (created_at, id); ``filters`` by column."""
+    stmt = select(ExportRow)
+    for name in ("exporter", "campaign", "status", "requested_by"):
+        if name in filters:
+            stmt = stmt.where(getattr(ExportRow, name) == filters[name])
+    if after is not None:
+        created, last_id = after
+        stmt = stmt.where(
+            (ExportRow.created_at < created)
+            | ((ExportRow.created_at == created) & (ExportRow.id < last_id))
+        )
+    stmt = stmt.order_by(ExportRow.created_at.desc(), ExportRow.id.desc()).limit(limit + 1)
+    rows = list(session.scalars(stmt))
+    return rows[:limit], len(rows) > limit
+
+
+def queue_position(session: Session, row: ExportRow) -> int:
+    """1 for the next queued export to start, 2 for the one after, ..."""
+    ahead = session.scalar(
+        select(func.count())
+        .select_from(ExportRow)
+        .where(ExportRow.status == "queued", ExportRow.created_at < row.created_at)
+    )
+    return int(ahead or 0) + 1
+
+
+def reap_lost(session: Session, hard_limit: float, now: datetime | None = None) -> int:
+    """Fail every export ``running`` for longer than ``hard_limit`` seconds.
+
+    Nothing runs that long (the sandbox stops an exporter at its time limit,
+    Celery kills a task at its hard limit), so its worker was lost. Returns
+    how many were reaped.
+    """
+    now = now or utcnow()
+    result = session.execute(
+        update(ExportRow)
+        .where(
+            ExportRow.status == "running",
+            ExportRow.started_at < now - timedelta(seconds=hard_limit),
+        )
+        .values(
+            status="failed",
+            error_type="lost",
+            error=f"the export worker was lost: still running after {hard_limit:g} s",
+            finished_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def prune(
+    database: Database, store: ArtifactStore, older_than: timedelta, now: datetime | None = None
+) -> tuple[int, int]:
+    """Delete finished export records older than ``older_than``, then every
+    artifact no remaining record points to. Returns (records, artifacts)."""
+    now = now or utcnow()
+    with database.session() as session:
+        records = session.execute(
+            delete(ExportRow)
+            .where(ExportRow.status.in_(FINISHED), ExportRow.created_at < now - older_than)
+            .execution_options(synchronize_session=False)
+        )
+    with database.session() as session:
+        kept = {
+            digest
+            for digest in session.scalars(
+                select(ExportRow.artifact_sha256).where(ExportRow.artifact_sha256.is_not(None))
+            )
+            if digest
+        }
+    # An artifact stored in the last hour may belong to an export being
+    # recorded right now: leave it for the next prune.
+    removed = store.remove_unreferenced(kept, stored_before=now - timedelta(hours=1))
+    return int(getattr(records, "rowcount", 0) or 0), removed
+
+
+class ArtifactStore(Protocol):
+    """Content-addressed artifact bytes."""
+
+    kind: str
+
+    def put(self, content: bytes) -> str:
+        """Store ``content``; return its SHA-256 (hex). Idempotent."""
+
+    def has(self, sha256: str, size: int | None) -> bool:
+        """Whether the artifact is stored whole."""
+
+    def stream(self, sha256: str) -> Iterator[bytes]:
+        """The artifact's bytes in chunks."""
+
+    def remove_unreferenced(self, kept: set[str], stored_before: datetime) -> int:
+        """Delete artifacts not in ``kept`` stored before ``stored_before``."""
+
+
+class FileStore:
     """Content-addressed files: ``<root>/ab/abcdef...``."""
+
+    kind = "files"
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -129,6 +283,7 @@ class ArtifactStore:
         digest = hashlib.sha256(content).hexdigest()
         target = self.path(digest)
         if target.exists() and target.stat().st_size == len(content):
+            os.utime(target)  # stored again now: prune keeps it a while
             return digest
         target.parent.mkdir(parents=True, exist_ok=True)
         # Write beside the target and rename: a reader never sees half a file.
@@ -145,3 +300,119 @@ class ArtifactStore:
     def has(self, sha256: str, size: int | None) -> bool:
         path = self.path(sha256)
         return path.is_file() and (size is None or path.stat().st_size == size)
+
+    def stream(self, sha256: str) -> Iterator[bytes]:
+        with self.path(sha256).open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+
+    def remove_unreferenced(self, kept: set[str], stored_before: datetime) -> int:
+        removed = 0
+        if not self.root.is_dir():
+            return 0
+        limit = stored_before.timestamp()
+        for path in self.root.glob("??/*"):
+            if path.name.startswith(".") or path.name in kept:
+                continue
+            if path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+CHUNK = 1024 * 1024
+
+
+class ArtifactRow(Base):
+    __tablename__ = "artifacts"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ArtifactChunk(Base):
+    __tablename__ = "artifact_chunks"
+
+    sha256: Mapped[str] = mapped_column(
+        String(64), ForeignKey("artifacts.sha256", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DatabaseStore:
+    """Content-addressed artifacts as rows: one per artifact, its bytes in chunks."""
+
+    kind = "database"
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def put(self, content: bytes) -> str:
+        digest = hashlib.sha256(content).hexdigest()
+        with self.database.session() as session:
+            stored = session.get(ArtifactRow, digest)
+            if stored is not None and stored.size == len(content):
+                stored.stored_at = utcnow()
+                return digest
+        try:
+            with self.database.session() as session:
+                # The parent row last: a reader sees the artifact only whole.
+                session.execute(
+                    insert(ArtifactRow),
+                    [{"sha256": digest, "size": len(content), "stored_at": utcnow()}],
+                )
+                session.execute(
+                    insert(ArtifactChunk),
+                    [
+                        {"sha256": digest, "seq": n, "data": content[at : at + CHUNK]}
+                        for n, at in enumerate(range(0, max(len(content), 1), CHUNK))
+                    ],
+                )
+        except IntegrityError:
+            pass  # another process stored the same bytes first
+        return digest
+
+    def has(self, sha256: str, size: int | None) -> bool:
+        with self.database.session() as session:
+            stored = session.get(ArtifactRow, sha256)
+            return stored is not None and (size is None or stored.size == size)
+
+    def stream(self, sha256: str) -> Iterator[bytes]:
+        # One short query per chunk: a slow download holds no transaction
+        # or connection between chunks, and at most one chunk in memory.
+        seq = 0
+        while True:
+            with self.database.session() as session:
+                data = session.scalar(
+                    select(ArtifactChunk.data).where(
+                        ArtifactChunk.sha256 == sha256, ArtifactChunk.seq == seq
+                    )
+                )
+            if data is None:
+                return
+            yield bytes(data)
+            seq += 1
+
+    def remove_unreferenced(self, kept: set[str], stored_before: datetime) -> int:
+        removed = 0
+        with self.database.session() as session:
+            candidates = session.scalars(
+                select(ArtifactRow.sha256).where(ArtifactRow.stored_at < stored_before)
+            ).all()
+            for digest in candidates:
+                if digest in kept:
+                    continue
+                session.execute(delete(ArtifactChunk).where(ArtifactChunk.sha256 == digest))
+                session.execute(delete(ArtifactRow).where(ArtifactRow.sha256 == digest))
+                removed += 1
+        return removed
+
+
+def open_store(kind: str, database: Database, directory: str) -> ArtifactStore:
+    if kind == "database":
+        return DatabaseStore(database)
+    if kind == "files":
+        return FileStore(directory)
+    raise ValueError(f"SIDCONTENT_ARTIFACT_STORE: expected files or database, not {kind!r}")

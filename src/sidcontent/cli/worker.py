@@ -1,0 +1,51 @@
+"""`sidcontent worker`: a Celery worker running queued exports."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from sidcontent.cli.common import fail, friendly_errors, load_app, require_migrated
+
+
+@click.command()
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Exports run at once (processes); run more workers to use more hosts.",
+)
+@click.option("--loglevel", default="INFO", show_default=True)
+@friendly_errors
+def worker(concurrency: int, loglevel: str) -> None:
+    """Run queued exports (needs SIDCONTENT_BROKER_URL)."""
+    app = load_app()
+    celery = app.extensions.get("sidcontent.celery")
+    if celery is None:
+        fail("SIDCONTENT_BROKER_URL is not set: exports run inline and need no worker")
+    assert celery is not None
+    require_migrated(app)
+    service = app.extensions["sidcontent.exports"]
+    reaped = service.reap_lost()
+    if reaped:
+        click.echo(f"failed {reaped} export(s) whose worker was lost", err=True)
+    # The pool's processes fork from this one: they must not share its
+    # connections (each also drops what it inherits, see sidcontent.db).
+    app.extensions["sidcontent.db"].dispose()
+    click.echo(
+        f"worker for {len(service.host.exporters)} exporters, {concurrency} at a time", err=True
+    )
+    celery.worker_main(
+        [
+            "worker",
+            f"--loglevel={loglevel}",
+            f"--concurrency={concurrency}",
+            "--pool=prefork",
+            f"--hostname=sidcontent-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+    )
