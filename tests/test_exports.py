@@ -253,7 +253,7 @@ def test_exporters_describe_their_options_as_json_schema(probe):
     assert not validator.is_valid({"colour": "red"})
     calendar = exporters["calendar"]
     assert calendar["media_types"] == ["text/calendar"]
-    assert calendar["plugin"] == "sidcontent-calendar" and calendar["plugin_version"] == "0.1.0"
+    assert calendar["plugin"] == "sidcontent-calendar" and calendar["plugin_version"] == "0.2.0"
     assert calendar["options"]["properties"]["reminder_minutes"]["maximum"] == 10080
 
 

@@ -29,9 +29,16 @@ def test_an_installed_distribution_passes(tmp_path):
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        "plugin sidcontent-calendar 0.1.0 (entry-point sidcontent_calendar): loaded"
+        "plugin sidcontent-calendar 0.2.0 (entry-point sidcontent_calendar): loaded"
     )
-    assert "  hooks: register_exporters: each matches a hookspec" in lines
+    assert (
+        "  hooks: content_changed, register_exporters, register_settings: each matches a hookspec"
+        in lines
+    )
+    assert (
+        "  setting feed_dir (path, optional): SIDCONTENT_PLUGIN_SIDCONTENT_CALENDAR_FEED_DIR"
+        in lines
+    )
     assert "    options schema -> JSON Schema: include_webinars, reminder_minutes" in lines
     assert any(
         line.startswith("    export text/calendar against the sample bundle: sid-2026-en.ics, ")

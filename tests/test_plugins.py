@@ -44,14 +44,30 @@ def test_installed_plugin_is_listed_with_the_public_shape(client):
     assert set(calendar) == PLUGIN_FIELDS
     assert calendar == {
         "name": "sidcontent-calendar",
-        "version": "0.1.0",
+        "version": "0.2.0",
         "source": "entry-point",
         "status": "loaded",
         "error": None,
-        "hooks": ["register_exporters"],
+        "hooks": ["content_changed", "register_exporters", "register_settings"],
         "exporters": ["calendar"],
         "social_platforms": [],
-        "settings": [],
+        "settings": [
+            {
+                "key": "feed_dir",
+                "env": "SIDCONTENT_PLUGIN_SIDCONTENT_CALENDAR_FEED_DIR",
+                "type": "path",
+                "required": False,
+                "description": "Keep <campaign>.ics here, rewritten when the campaign's "
+                "content changes.",
+            },
+            {
+                "key": "feed_locale",
+                "env": "SIDCONTENT_PLUGIN_SIDCONTENT_CALENDAR_FEED_LOCALE",
+                "type": "str",
+                "required": False,
+                "description": "The feeds' locale (default: each campaign's own).",
+            },
+        ],
     }
 
 
@@ -69,7 +85,14 @@ def test_hookimpl_is_importable_from_the_package():
 def test_every_hook_is_documented():
     text = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
     names = plugin_docs.hook_names()
-    assert {"register_exporters", "register_social_platforms", "prepare_bundle"} <= set(names)
+    assert {
+        "register_exporters",
+        "register_social_platforms",
+        "register_settings",
+        "prepare_bundle",
+        "export_finished",
+        "content_changed",
+    } <= set(names)
     for name in names:
         assert re.search(rf"^### `{name}\(", text, re.M), f"docs/plugins.md lacks hook {name}"
     assert plugin_docs.render(text) == text, (
@@ -295,7 +318,7 @@ def test_cli_lists_plugins(tmp_path, monkeypatch):
     result = runner.invoke(main, ["plugins", "list"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert "sidcontent-calendar 0.1.0 [entry-point] loaded: exporter calendar" in lines
+    assert "sidcontent-calendar 0.2.0 [entry-point] loaded: exporter calendar" in lines
     digest = r"sha256:[0-9a-f]{12}"  # the version of a drop-in that declares none
     assert any(
         re.fullmatch(f"fine {digest} \\[plugins-dir\\] loaded: exporter fine", x) for x in lines

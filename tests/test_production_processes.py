@@ -20,6 +20,7 @@ import json
 import os
 import signal
 import statistics
+import subprocess
 import threading
 import time
 import uuid
@@ -142,7 +143,14 @@ def cluster(tmp_path_factory, pg_database, redis_db):
             processes.append(worker)
             return worker
 
-        yield {"a": hosts["a"], "b": hosts["b"], "token": token, "start_worker": start_worker}
+        yield {
+            "a": hosts["a"],
+            "b": hosts["b"],
+            "token": token,
+            "start_worker": start_worker,
+            "cli_env": environment(pg_database, tmp_path / "cli", **shared),
+            "tmp_path": tmp_path,
+        }
     finally:
         for process in processes:
             process.stop()
@@ -210,6 +218,41 @@ def test_the_production_path_on_real_processes(cluster):
     assert status == 200 and pdf.startswith(b"%PDF")
     assert hashlib.sha256(pdf).hexdigest() == record["artifact"]["sha256"]
     assert len(pdf) == record["artifact"]["size"]
+
+    # 1b. The CLI queues too: it waits with a progress line, or returns the id.
+    out = cluster["tmp_path"] / "cli-out"
+    waited = subprocess.run(
+        [
+            SIDCONTENT,
+            "export",
+            "slow",
+            "--campaign",
+            "sid-2017",
+            "-o",
+            "tag=cli",
+            "-o",
+            "seconds=1",
+            "--output",
+            str(out) + "/",
+        ],
+        env=cluster["cli_env"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert waited.returncode == 0, waited.stderr
+    assert "queued" in waited.stderr or "running" in waited.stderr, waited.stderr
+    assert (out / "slow.txt").read_bytes() == b"cli"
+    queued = subprocess.run(
+        [SIDCONTENT, "export", "slow", "--campaign", "sid-2017", "-o", "tag=nowait", "--no-wait"],
+        env=cluster["cli_env"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert queued.returncode == 0, queued.stderr
+    export_id = queued.stdout.strip()
+    assert _wait(a, token, export_id)["status"] == "succeeded"
 
     # 2a. The process running an export killed -9: the job is run again.
     status, _, body = _post(

@@ -15,11 +15,13 @@ from sidcontent.api import context, errors
 from sidcontent.api import init_app as init_api
 from sidcontent.api.caching import ResponseCache
 from sidcontent.api.cors import init_app as init_cors
-from sidcontent.content.events import EventNotifier
+from sidcontent.content.events import Event, EventNotifier
 from sidcontent.db import Database
-from sidcontent.exports.service import Exports
+from sidcontent.exporting import BundleLoader, ContentBundle
+from sidcontent.exports.service import ExportRejected, Exports
 from sidcontent.exports.store import open_store
 from sidcontent.plugins import PluginHost
+from sidcontent.webhooks.dispatcher import init_app as init_webhooks
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -83,7 +85,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.extensions["sidcontent.celery"] = celery
         exports.queue = Queue(celery)
 
+    # Plugins hear of each committed change through the content_changed hook.
+    bundles = _published_bundles(app)
+
+    def tell_plugins(event: Event) -> None:
+        host.content_changed(event, bundles)
+
+    notifier.subscribe(tell_plugins)
+
     init_api(app)
+    init_webhooks(app)
     init_cors(app)
     app.register_error_handler(Exception, _unhandled)
     app.after_request(_security_headers)
@@ -100,6 +111,19 @@ def _make_instance_folder(path: str, explicit: bool) -> None:
         raise ValueError(
             f"SIDCONTENT_INSTANCE_PATH: the folder {os.path.dirname(path)!r} does not exist"
         ) from None
+
+
+def _published_bundles(app: Flask) -> BundleLoader:
+    """What ``ContentEvent.bundle()`` reads: a campaign's published content, or None."""
+    exports: Exports = app.extensions["sidcontent.exports"]
+
+    def load(campaign: str, locale: str | None) -> ContentBundle | None:
+        try:
+            return exports.bundle(campaign, locale)
+        except ExportRejected:
+            return None
+
+    return load
 
 
 class _NoSessions(SessionInterface):

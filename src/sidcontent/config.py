@@ -69,6 +69,8 @@ DEFAULTS: dict[str, Any] = {
     "WEB_TIMEOUT": None,  # seconds a silent worker lives; None: EXPORT_TIMEOUT + 15, at least 30
     "FORWARDED_ALLOW_IPS": "127.0.0.1,::1",  # proxies whose X-Forwarded-* headers are trusted
     "SYNC_RETENTION_DAYS": 90.0,  # how long sync tombstones are kept (older tokens: 410)
+    "WEBHOOK_ALLOW_PRIVATE": False,  # let webhooks call private/loopback/link-local addresses
+    "WEBHOOK_TIMEOUT": 15.0,  # seconds a receiver has to answer one delivery
 }
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -87,6 +89,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "WEB_KEEPALIVE": _positive_int,
     "WEB_TIMEOUT": _positive_int,
     "SYNC_RETENTION_DAYS": _positive_float,
+    "WEBHOOK_ALLOW_PRIVATE": _bool,
+    "WEBHOOK_TIMEOUT": _positive_float,
 }
 
 

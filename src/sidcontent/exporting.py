@@ -11,9 +11,10 @@ from __future__ import annotations
 import abc
 import re
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import orjson
@@ -95,9 +96,11 @@ class Resource:
 class ContentBundle:
     """One campaign's content in one locale, as exporters receive it.
 
-    ``locale`` is the locale asked for; each item's own ``locale`` says which
-    one its text is actually in (after fallback). ``revision`` identifies
-    this exact content, so identical exports can be reused.
+    ``locale`` is the campaign's own locale after fallback and
+    ``requested_locale`` the one the export was asked for; each item's own
+    ``locale`` says which one its text is actually in (compare them with
+    :func:`is_translation`). ``revision`` identifies this exact content, so
+    identical exports can be reused.
     """
 
     campaign: Campaign
@@ -106,6 +109,7 @@ class ContentBundle:
     resources: tuple[Resource, ...]
     locale: str
     revision: str = ""
+    requested_locale: str | None = None
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], revision: str = "") -> ContentBundle:
@@ -169,6 +173,7 @@ class ContentBundle:
             ),
             locale=data.get("locale", c["locale"]),
             revision=revision,
+            requested_locale=data.get("requested_locale"),
         )
 
 
@@ -331,6 +336,68 @@ class ExportRecord:
     finished_at: datetime | None = None
     requested_by: str | None = None
     failed_plugin: str | None = None  # the plugin at fault, when one is
+
+
+# --- what changed -----------------------------------------------------------------
+
+#: ``loader(campaign, locale)``: a campaign's published bundle, or None.
+BundleLoader = Callable[[str, "str | None"], "ContentBundle | None"]
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class ContentEvent:
+    """A change, as ``content_changed`` hears it: read-only, after the commit.
+
+    ``type`` is ``content.published``, ``content.unpublished``,
+    ``content.updated``, ``content.deleted``, ``export.succeeded`` or
+    ``export.failed`` (the events webhooks carry); ``data`` is the
+    webhook payload's ``data`` (``type``, ``id``, ``campaign``, ``action``,
+    ``changed`` ... for content; ``id``, ``exporter``, ``campaign``,
+    ``status`` ... for exports), frozen.
+    """
+
+    id: str
+    type: str
+    timestamp: datetime
+    data: Mapping[str, Any]
+    _bundles: BundleLoader | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, event: Any, bundles: BundleLoader | None = None) -> ContentEvent:
+        """A read-only view of the host's event (anything with id, type, timestamp, data)."""
+        return cls(
+            id=str(event.id),
+            type=str(event.type),
+            timestamp=event.timestamp,
+            data=_frozen(dict(event.data)),
+            _bundles=bundles,
+        )
+
+    @property
+    def campaign(self) -> str | None:
+        """The slug of the campaign this event concerns, when it concerns one."""
+        if self.type.startswith("content.") and self.data.get("type") == "campaign":
+            return str(self.data["id"])
+        campaign = self.data.get("campaign")
+        return str(campaign) if campaign is not None else None
+
+    def bundle(self, locale: str | None = None) -> ContentBundle | None:
+        """The campaign's published content as it is now (what an export would see).
+
+        ``None`` when the event concerns no campaign or the campaign is not
+        published (any more). Each call reads the database: call it once.
+        """
+        if self.campaign is None or self._bundles is None:
+            return None
+        return self._bundles(self.campaign, locale)
 
 
 # --- what the host checks ------------------------------------------------------

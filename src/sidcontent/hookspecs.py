@@ -26,6 +26,7 @@ import pluggy
 if TYPE_CHECKING:
     from sidcontent.exporting import (
         ContentBundle,
+        ContentEvent,
         Exporter,
         ExportRecord,
         PluginSettings,
@@ -135,4 +136,26 @@ def export_finished(export: ExportRecord, settings: PluginSettings) -> None:
     process after the record is stored; not called when an identical earlier
     export is reused. An exception here is logged against your plugin and
     never changes the export's outcome.
+    """
+
+
+@hookspec
+def content_changed(event: ContentEvent, settings: PluginSettings) -> None:
+    """React to a change of published content, or a finished export, after it is committed.
+
+    `event` is a read-only `sidcontent.exporting.ContentEvent`, the same
+    events webhooks carry: `type` (`content.published`, `content.unpublished`,
+    `content.updated`, `content.deleted`, `export.succeeded`,
+    `export.failed`), `id`, `timestamp` and `data` (for content: the item's
+    `type`, `id`, `campaign`, `action`, `revision`, `changed`; for exports:
+    `id`, `exporter`, `campaign`, `locale`, `status`). `event.campaign` is the
+    campaign's slug when there is one, and `event.bundle(locale=None)` reads
+    that campaign's published content as an export would see it (`None` once
+    it is not published). Drafts are nobody's business: editing one is no
+    event.
+
+    Called in the process that made the change, once its transaction has
+    committed, on the writer's thread: keep it quick (write a file, queue a
+    job), and leave slow or remote work to a webhook. An exception is logged
+    against your plugin and never affects the write, which has happened.
     """

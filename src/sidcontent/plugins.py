@@ -38,7 +38,14 @@ import pluggy
 from marshmallow import Schema
 
 from sidcontent import __version__, exporting, hookspecs
-from sidcontent.exporting import ContentBundle, ExportContext, Exporter, SocialPlatform
+from sidcontent.exporting import (
+    BundleLoader,
+    ContentBundle,
+    ContentEvent,
+    ExportContext,
+    Exporter,
+    SocialPlatform,
+)
 from sidcontent.plugin_settings import (
     ENV_PREFIX,
     PluginSettings,
@@ -441,6 +448,28 @@ class PluginHost:
             except Exception as exc:
                 log.exception("plugin %r failed in export_finished", plugin)
                 failures.append(f"plugin {plugin!r} failed in export_finished: {describe(exc)}")
+        return failures
+
+    def content_changed(self, event: Any, bundles: BundleLoader | None = None) -> list[str]:
+        """Tell every plugin about a committed change; failures are logged, never raised.
+
+        ``event`` is the host's event (id, type, timestamp, data); plugins get a
+        read-only :class:`~sidcontent.exporting.ContentEvent`, whose ``bundle()``
+        uses ``bundles``.
+        """
+        calls = self.implementations("content_changed")
+        if not calls:
+            return []
+        view = ContentEvent.of(event, bundles)
+        failures = []
+        for plugin, call in calls:
+            try:
+                call(event=view)
+            except Exception as exc:
+                log.exception(
+                    "plugin %r failed in content_changed on %s (%s)", plugin, view.type, view.id
+                )
+                failures.append(f"plugin {plugin!r} failed in content_changed: {describe(exc)}")
         return failures
 
     def prepare_plugins(self) -> list[tuple[str, str | None]]:

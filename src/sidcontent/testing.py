@@ -18,7 +18,8 @@ Fixtures (prefixed so they never clash with a project's own ``app`` or
   debugger works: ``run_exporter("calendar", bundle, {"reminder_minutes": 30})``.
 
 Override ``sidcontent_plugins_dir`` (a folder of drop-in modules) or
-``sidcontent_settings`` (extra settings) in your ``conftest.py``.
+``sidcontent_settings`` (extra settings, your plugin's own included as
+``PLUGIN_<NAME>_<KEY>``) in your ``conftest.py``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ PDFium for text positions and pixels, zxing-cpp for the QR code."""
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,9 @@ class Poster:
         return tuple(float(v) for v in self.page[name])  # type: ignore[return-value]
 
     def text(self) -> str:
-        return " ".join(self.page.extract_text().split())
+        """pypdf's text, one space between lines; a line broken after a hyphen (a UAX #14
+        break opportunity) is joined back."""
+        return re.sub(r"(\w-) (?=\w)", r"\1", " ".join(self.page.extract_text().split()))
 
     def poppler_text(self) -> str:
         """The text as poppler's pdftotext reads it (it honours each line's ActualText),

@@ -91,7 +91,12 @@ def test_json_holds_subject_preheader_html_text_and_markdown(bundle_de: ContentB
     assert artifact.filename == "sid-2017-digest-parents-carers-de.json"
     assert artifact.metadata["html_bytes"] == len(body["html"].encode())
     assert artifact.metadata["clip_limit_bytes"] == CLIP_LIMIT
-    assert artifact.warnings == ()
+    # The only warnings: the items that fell back to English (fallback=warn).
+    fell_back = (
+        artifact.metadata["fallback"]["messages"] + artifact.metadata["fallback"]["resources"]
+    )
+    assert len(artifact.warnings) == len(fell_back) > 0
+    assert all("served in en, not de" in w for w in artifact.warnings)
     # Each single format is the same rendering as the JSON's field.
     for media_type, key in [
         ("text/html", "html"),
@@ -456,9 +461,10 @@ def _big(bundle: ContentBundle, count: int) -> ContentBundle:
 
 
 def test_size_guard_warns_over_gmails_clipping_limit(bundle_de: ContentBundle) -> None:
-    small = export(_big(bundle_de, 10), "text/html", max_messages=50)
+    # fallback=allow: the English items of the seed would add warnings of their own.
+    small = export(_big(bundle_de, 10), "text/html", max_messages=50, fallback="allow")
     assert small.metadata["html_bytes"] < CLIP_LIMIT and small.warnings == ()
-    big = export(_big(bundle_de, 60), "text/html", max_messages=50)
+    big = export(_big(bundle_de, 60), "text/html", max_messages=50, fallback="allow")
     assert big.metadata["html_bytes"] == len(big.content) > CLIP_LIMIT
     assert len(big.warnings) == 1 and "Gmail" in big.warnings[0]
     with pytest.raises(ExportError) as caught:

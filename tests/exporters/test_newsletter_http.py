@@ -73,7 +73,10 @@ def test_german_parents_digest_over_http(export_app: Flask) -> None:
     assert record["status"] == "succeeded"
     assert record["plugin"] == "sidcontent.exporters.newsletter"
     assert record["locale"] == "de"
-    assert record["warnings"] == []
+    # Honest fallback: every item that is not in German is named.
+    fallback = record["artifact"]["metadata"]["fallback"]
+    assert len(record["warnings"]) == len(fallback["messages"]) + len(fallback["resources"])
+    assert all("served in en, not de" in w for w in record["warnings"])
     artifact = record["artifact"]
     assert artifact["filename"] == "sid-2017-digest-parents-carers-de.eml"
     assert artifact["media_type"] == "message/rfc822"
@@ -137,7 +140,8 @@ def test_german_parents_digest_from_the_cli(export_app: Flask, tmp_path: Path) -
 def test_the_size_guard_warns_in_the_export_record(tmp_path: Path) -> None:
     with plugin_app(tmp_path, {"inflate": INFLATE}) as app:
         client = marketer_client(app)
-        body = {**PARENTS_DE, "media_type": "text/html", "options": {"max_messages": 50}}
+        options = {"max_messages": 50, "fallback": "allow"}
+        body = {**PARENTS_DE, "media_type": "text/html", "options": options}
         response = client.post("/api/v1/exports", json=body)
         assert response.status_code == 201, response.get_json()
         record = response.get_json()["data"]
@@ -145,7 +149,7 @@ def test_the_size_guard_warns_in_the_export_record(tmp_path: Path) -> None:
         assert metadata["html_bytes"] > metadata["clip_limit_bytes"]
         assert len(record["warnings"]) == 1 and "Gmail clips" in record["warnings"][0]
 
-        body["options"] = {"max_messages": 50, "fail_if_clipped": True}
+        body["options"] = {**options, "fail_if_clipped": True}
         refused = client.post("/api/v1/exports", json=body)
         assert refused.status_code == 422
         assert "Gmail clips" in refused.get_json()["errors"]["options"]["fail_if_clipped"][0]

@@ -55,8 +55,12 @@ def test_500_character_headline_is_fitted_where_it_can_be_and_refused_where_not(
         assert _inside_safe_area(poster)
         assert poster.overlapping_chars() == []
 
-    # Landscape has not (type scales with the sheet, so no size has): refused, naming
-    # the field, never overflowing.
+    # Landscape makes room by growing the band (issue 16's layouts that fill the page);
+    # twice as long has no room anywhere (type scales with the sheet, so no size has):
+    # refused, naming the field, never overflowing.
+    poster = read_poster(export_poster(bundle, orientation="landscape").content)
+    assert _inside_safe_area(poster)
+    bundle = _with_message(seed_bundle(locale="fr"), headline=_sentence(1000))
     for size in ("A4", "A2"):
         error = _refused(export_poster, bundle, size=size, orientation="landscape")
         assert error.field == "headline"

@@ -215,11 +215,12 @@ def test_a_third_party_platform_gets_posts_without_touching_the_exporter():
     (post,) = document["posts"]
     assert post["mode"] == "thread"
     assert all(len(p["text"]) <= 60 for p in post["parts"])
+    # The hashtags fit no part with words (and no part is hashtags alone): dropped.
     assert [p["text"] for p in post["parts"]] == [
-        "Be kind online\n\nThink before you post. 1/3",
-        "Ask before you share a photo of a friend. 2/3",
-        "#SaferInternetDay #SID2017 3/3",
+        "Be kind online\n\nThink before you post. 1/2",
+        "Ask before you share a photo of a friend. 2/2",
     ]
+    assert post["dropped"] == ["hashtag #SID2017", "hashtag #SaferInternetDay"]
     assert post["alt_text_limit"] == 100
 
 

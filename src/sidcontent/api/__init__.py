@@ -70,6 +70,8 @@ def init_app(app: Flask) -> Api:
         resources,
         sync,
         themes,
+        translations,
+        webhooks,
         whoami,
     )
 
@@ -89,6 +91,8 @@ def init_app(app: Flask) -> Api:
         exporters,
         exports,
         plugins,
+        translations,
+        webhooks,
     ):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
     meta.init_app(app, api)

@@ -21,8 +21,10 @@ from sidcontent.cli import (
     plugins,
     serve,
     tokens,
+    webhooks,
     worker,
 )
+from sidcontent.cli import translations as translations_cli
 from sidcontent.cli.common import setup_logging
 
 
@@ -45,4 +47,6 @@ main.add_command(plugins.plugins)
 main.add_command(export.export)
 main.add_command(worker.worker)
 main.add_command(exports.exports)
+main.add_command(translations_cli.translations)
+main.add_command(webhooks.webhooks)
 main.add_command(info.info)

@@ -180,6 +180,9 @@ def export(
             if record.status == "failed":
                 failures.append(f"export {record.id} failed: {record.error}")
                 return ""
+        # Fallback items, clipped HTML...: what the marketer must know before using it.
+        for warning in record.warnings:
+            click.echo(f"warning: {warning}", err=True)
         chunks = service.artifact_chunks(record)
         assert record.artifact is not None and chunks is not None
         destination = _target(output, record.artifact["filename"], record.locale, several)

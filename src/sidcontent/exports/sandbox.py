@@ -14,7 +14,9 @@ fork), closes every inherited socket (the client's connection, the
 listening socket, database and broker sockets), so a child outliving its
 request can never answer or hold a client, and asks the kernel to kill it
 when its parent dies (``PR_SET_PDEATHSIG``), so a worker killed mid-export
-never leaves a child behind. It leaves through ``os._exit``.
+never leaves a child behind. It runs at a lower CPU priority (``nice``
+10), so reads served beside it keep their latency, and leaves through
+``os._exit``.
 
 The fork is a plain ``os.fork`` rather than ``multiprocessing``: that one
 refuses to start children from Celery's (daemonic) pool processes. And
@@ -51,6 +53,9 @@ from sidcontent.exporting import (
 from sidcontent.plugins import PluginFault, PluginHost, Registered, describe
 
 PR_SET_PDEATHSIG = 1
+# Exports are batch work: their children yield the CPU to the reads a web
+# worker (or a worker's neighbours on one host) serves.
+NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,7 @@ def _child(job: Job, host: PluginHost, parent: int, conn: Connection) -> None:
     try:
         _die_with_parent(parent)
         _close_inherited_sockets(keep=conn.fileno())
+        os.nice(NICENESS)
         _work(job, host, conn)
     except BaseException:
         code = 1

@@ -237,6 +237,10 @@ class Exports:
                 detail = f"No published campaign {campaign[:80]!r}."
                 raise ExportRejected(detail, {"campaign": [detail]})
             payload = representation.bundle(rows, requested)
+        # What was asked for, so exporters can tell (and say) which items fell back.
+        payload["requested_locale"] = (
+            requested[0] if requested else payload["campaign"]["default_locale"]
+        )
         errors: dict[str, list[str]] = {}
         for key, ids in (("messages", message_ids), ("resources", resource_ids)):
             if ids is None:

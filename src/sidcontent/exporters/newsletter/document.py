@@ -46,6 +46,7 @@ class Entry:
     paragraphs: tuple[str, ...]
     action: Link | None
     lang: str | None
+    id: int | None = None  # the message's, for the export's per-item locales
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Listing:
     when: str | None
     link: Link
     lang: str | None
+    id: int | None = None  # the resource's
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,7 @@ def build(bundle: ContentBundle, options: Mapping[str, Any]) -> Newsletter:
             paragraphs=paragraphs(message.body),
             action=action,
             lang=_lang(message.locale, bundle.locale),
+            id=message.id,
         )
 
     def listing(resource: Resource, index: int) -> Listing:
@@ -165,6 +168,7 @@ def build(bundle: ContentBundle, options: Mapping[str, Any]) -> Newsletter:
                 f"resource-{resource.id}",
             ),
             lang=_lang(resource.locale, bundle.locale),
+            id=resource.id,
         )
 
     messages = {m.id: i for i, m in enumerate(bundle.messages)}

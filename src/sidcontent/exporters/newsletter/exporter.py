@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from marshmallow import Schema
 
+from sidcontent.exporters import fallback
 from sidcontent.exporters.newsletter.document import Newsletter, build
 from sidcontent.exporters.newsletter.eml import render_eml
 from sidcontent.exporters.newsletter.html import render_html
@@ -45,7 +46,9 @@ class NewsletterExporter(Exporter):
                 f"the newsletter exporter makes {', '.join(_EXTENSIONS)}, not {media_type}",
                 field="media_type",
             )
+        bundle = fallback.select(bundle, options["fallback"])
         newsletter = build(bundle, options)
+        fallback_warnings, locales = _locales(bundle, options["fallback"], newsletter)
         html = render_html(newsletter)
         size = len(html.encode("utf-8"))
         warnings: tuple[str, ...] = ()
@@ -80,9 +83,23 @@ class NewsletterExporter(Exporter):
             filename=_filename(newsletter, options, _EXTENSIONS[media_type]),
             media_type=media_type,
             content=content,
-            metadata=_metadata(newsletter, size),
-            warnings=warnings,
+            metadata={**_metadata(newsletter, size), **locales},
+            warnings=fallback_warnings + warnings,
         )
+
+
+def _locales(
+    bundle: ContentBundle, mode: str, newsletter: Newsletter
+) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """Fallback warnings and per-item locales for the items the newsletter shows."""
+    message_ids = {e.id for s in newsletter.sections for e in s.entries}
+    resource_ids = {r.id for s in newsletter.sections for r in s.listings}
+    return fallback.report(
+        bundle,
+        mode,
+        [m for m in bundle.messages if m.id in message_ids],
+        [r for r in bundle.resources if r.id in resource_ids],
+    )
 
 
 def _filename(newsletter: Newsletter, options: Mapping[str, Any], extension: str) -> str:

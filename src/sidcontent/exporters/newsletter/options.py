@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from sidcontent.exporters import fallback
 from sidcontent.exporters.newsletter.strings import AUDIENCES
 
 LAYOUTS = ("digest", "spotlight")
@@ -109,6 +110,7 @@ class NewsletterOptions(Schema):
         metadata={"description": "A header image, at most 600 px wide; needs image_alt."},
     )
     image_alt = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 300))
+    fallback = fallback.option_field()
     fail_if_clipped = fields.Boolean(
         load_default=False,
         metadata={

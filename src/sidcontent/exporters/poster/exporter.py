@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
+from sidcontent.exporters import fallback
 from sidcontent.exporters.poster import fonts, layout
 from sidcontent.exporters.poster.options import PosterOptions, PosterOptionsSchema
 from sidcontent.exporters.poster.preview import render_png
@@ -49,7 +50,9 @@ class PosterExporter(Exporter):
             messages = error.messages
             field = next(iter(messages), None) if isinstance(messages, dict) else None
             raise ExportError(f"invalid poster options: {error.messages}", field=field) from error
+        bundle = fallback.select(bundle, opts.fallback, resources=False)
         plan = layout.plan(bundle, opts)
+        fallback_warnings, locales = fallback.report(bundle, opts.fallback, plan.messages)
         pdf = render_pdf(plan, opts.standard)
         g = plan.geometry
         stem = "-".join(
@@ -68,8 +71,10 @@ class PosterExporter(Exporter):
             "qr_mm": round(plan.qr.symbol_width * 25.4 / 72, 1),
             "language": plan.metadata.language,
             "print_standard": opts.standard,
+            **locales,
         }
+        warnings = fallback_warnings + plan.warnings
         if context.media_type == PNG:
             png = render_png(pdf, g, opts.preview_width)
-            return Artifact(f"{stem}.png", PNG, png, metadata, plan.warnings)
-        return Artifact(f"{stem}.pdf", PDF, pdf, metadata, plan.warnings)
+            return Artifact(f"{stem}.png", PNG, png, metadata, warnings)
+        return Artifact(f"{stem}.pdf", PDF, pdf, metadata, warnings)

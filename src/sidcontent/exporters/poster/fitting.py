@@ -54,6 +54,9 @@ def fit(
     non-monotonic wrap can only cost a half point, never an overflow.
     """
     p = paragraph(text, face)
+    # Scripts whose fonts reach far above and below the baseline (Arabic's stacked marks)
+    # need more room between lines than the Latin leading the layout asks for.
+    leading = max(leading, 0.7 * (p.ascent + p.descent))
 
     def attempt(size: float) -> tuple[int, int] | None:
         ranges = p.wrap(max_width / size)

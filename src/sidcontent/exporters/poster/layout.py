@@ -49,6 +49,19 @@ class TextBlock:
         first = self.top - self.ascent * self.size
         return [first - i * self.leading for i in range(len(self.lines))]
 
+    @property
+    def ink_top(self) -> float:
+        """The highest ink of the first line (the em box has room above the capitals)."""
+        if not self.lines:
+            return self.top
+        return self.baselines()[0] + self.lines[0].ink_top * self.size
+
+    @property
+    def ink_bottom(self) -> float:
+        if not self.lines:
+            return self.top - self.height
+        return self.baselines()[-1] + self.lines[-1].ink_bottom * self.size
+
     def line_x(self, line: Line) -> float:
         """Where a line's left edge goes: flush with the box's start side."""
         if self.align == "right":
@@ -97,6 +110,7 @@ class Plan:
     qr: QRPlacement
     metadata: Metadata
     warnings: tuple[str, ...] = ()
+    messages: tuple[Message, ...] = ()  # the messages printed, for per-item locales
 
 
 @dataclass
@@ -169,7 +183,57 @@ class _Style:
     accent: str
 
 
+# Band heights (share of the trim) tried in turn: the layout whose largest empty band
+# between blocks is smallest wins (issue 16: none taller than 12% of the trim).
+BAND_RATIOS = {
+    ("headline", "portrait"): (0.56, 0.46, 0.38, 0.64),
+    ("headline", "landscape"): (0.52, 0.44, 0.60),
+    ("tips", "portrait"): (0.30, 0.26, 0.36),
+    ("tips", "landscape"): (0.34, 0.30, 0.40),
+    ("bare", "portrait"): (0.72, 0.64, 0.80),  # a headline with no body nor call to action
+    ("bare", "landscape"): (0.70, 0.62, 0.78),
+}
+GOOD_ENOUGH = 0.10  # of the trim height: stop trying once the largest gap is this small
+
+
 def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
+    """The best-filled layout among the band heights tried for this content."""
+    kind = options.layout
+    if kind == "headline":
+        message = _headline_message(bundle, options)
+        if not (message.body or "").strip() and not (message.call_to_action or "").strip():
+            kind = "bare"
+    best: tuple[float, Plan] | None = None
+    first_error: ExportError | None = None
+    for ratio in BAND_RATIOS[(kind, options.orientation)]:
+        try:
+            candidate = _compose(bundle, options, ratio)
+        except ExportError as error:
+            first_error = first_error or error
+            continue
+        gap = largest_empty_band(candidate) / candidate.geometry.trim.height
+        if best is None or gap < best[0]:
+            best = (gap, candidate)
+        if gap <= GOOD_ENOUGH:
+            break
+    if best is None:
+        assert first_error is not None
+        raise first_error
+    return best[1]
+
+
+def largest_empty_band(p: Plan) -> float:
+    """The tallest strip between two blocks (text ink or the QR code) with nothing in
+    it, in points."""
+    spans = sorted([(t.ink_bottom, t.ink_top) for t in p.texts] + [(p.qr.box.y0, p.qr.box.y1)])
+    gap, reach = 0.0, spans[0][1]
+    for low, high in spans[1:]:
+        gap = max(gap, low - reach)
+        reach = max(reach, high)
+    return gap
+
+
+def _compose(bundle: ContentBundle, options: PosterOptions, band_ratio: float) -> Plan:
     g = geometry(options.size, options.orientation, options.bleed, options.crop_marks)
     locale = bundle.campaign.locale
     b = _Builder(g, locale)
@@ -191,10 +255,8 @@ def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
 
     if options.layout == "tips":
         chosen = _tips(bundle, options, _tips_title(bundle))
-        band_ratio = 0.3 if options.orientation == "portrait" else 0.34
     else:
         chosen = (_headline_message(bundle, options),)
-        band_ratio = 0.56 if options.orientation == "portrait" else 0.52
     band_bottom = t.y1 - t.height * band_ratio
     stripe = 1.2 * u
     b.fills += [
@@ -216,6 +278,11 @@ def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
         _place_tips(b, chosen, middle, style)
     else:
         _place_message(b, chosen[0], middle, style)
+    band_bottom = _justify(b, headline, qr_box, band_bottom, stripe)
+    b.fills[1:] = [
+        Fill(Box(g.bleed.x0, band_bottom, g.bleed.x1, g.bleed.y1), palette.primary),
+        Fill(Box(g.bleed.x0, band_bottom - stripe, g.bleed.x1, band_bottom), palette.accent),
+    ]
 
     texts = tuple(b.texts)
     if is_rtl(locale):
@@ -238,7 +305,56 @@ def plan(bundle: ContentBundle, options: PosterOptions) -> Plan:
             language=language,
         ),
         warnings=tuple(b.warnings),
+        messages=chosen,
     )
+
+
+MIDDLE_ROLES = frozenset({"body", "call_to_action", "tip_number", "tip", "tip_body"})
+FOOTER_ROLES = frozenset({"scan", "link", "hashtags", "partner"})
+
+
+def _justify(
+    b: _Builder, headline: TextBlock, qr_box: Box, band_bottom: float, stripe: float
+) -> float:
+    """Equal ink gaps from the campaign's name down to the footer (issue 16: a short
+    headline or a short body must not leave a hole in the page). The headline and the
+    middle's units (body, call to action, each numbered tip) move as wholes; the band's
+    edge moves with them, into the middle of the gap under the headline. Returns the
+    new band bottom (the old one when the content is too tight to move anything)."""
+    texts = b.texts
+    u = b.g.unit
+    header = [t for t in texts if t.role in ("campaign", "date")]
+    footer = [t for t in texts if t.role in FOOTER_ROLES]
+    upper = min(t.ink_bottom for t in header)
+    lower = max([qr_box.y1, *(t.ink_top for t in footer)])
+    units: list[list[int]] = [[texts.index(headline)]]
+    for i, t in enumerate(texts):
+        if t.role not in MIDDLE_ROLES:
+            continue
+        if t.role in ("body", "call_to_action", "tip_number") or len(units) == 1:
+            units.append([i])
+        else:
+            units[-1].append(i)
+    head, rest = units[0], units[1:]
+    rest.sort(key=lambda unit: -max(texts[i].ink_top for i in unit))  # top to bottom
+    units = [head, *rest]
+    extents = [
+        (max(texts[i].ink_top for i in unit), min(texts[i].ink_bottom for i in unit))
+        for unit in units
+    ]
+    used = sum(top - bottom for top, bottom in extents)
+    gap = (upper - lower - used) / (len(units) + 1)
+    if gap < stripe + 3 * u:
+        return band_bottom  # tight already: the designed spacing stands
+    cursor = upper - gap
+    for unit, (top, bottom) in zip(units, extents, strict=True):
+        shift = cursor - top
+        for i in unit:
+            texts[i] = replace(texts[i], top=texts[i].top + shift)
+        cursor -= (top - bottom) + gap
+    below_headline = min(texts[i].ink_bottom for i in units[0])
+    next_top = max(texts[i].ink_top for i in units[1]) if len(units) > 1 else lower
+    return (below_headline + next_top) / 2 + stripe / 2
 
 
 def _mirrored(block: TextBlock, trim: Box) -> TextBlock:
@@ -304,7 +420,7 @@ def _place_band(
         b.clean(message.headline, "headline"),
         face["black"],
         box,
-        13 * u,
+        18 * u,
         4.0 * u,
         style.on_band,
         leading=1.02,
@@ -407,7 +523,7 @@ def _place_message(b: _Builder, message: Message, middle: Box, style: _Style) ->
             body,
             face["regular"],
             Box(middle.x0, bottom, middle.x1, middle.y1),
-            3.6 * u,
+            4.6 * u,
             1.9 * u,
             ink,
             leading=1.3,
@@ -482,7 +598,7 @@ def _place_tips(b: _Builder, messages: tuple[Message, ...], middle: Box, style: 
         return out
 
     scale, step, best = 1.5, 0.025, None
-    while scale >= 0.6 and best is None:
+    while scale >= 0.45 and best is None:
         best = layout(scale)
         scale -= step
     if best is None:

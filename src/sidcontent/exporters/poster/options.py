@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from sidcontent.exporters import fallback
 from sidcontent.exporters.poster.pages import ORIENTATIONS, PAGE_SIZES
 
 LAYOUTS = ("headline", "tips")
@@ -68,6 +69,7 @@ class PosterOptionsSchema(Schema):
         validate=validate.Length(min=1, max=80),
         metadata={"description": 'Co-branding: prints "Supported by <partner>".'},
     )
+    fallback = fallback.option_field()
     print_standard = fields.String(
         load_default=None,
         validate=validate.OneOf(("none", "pdf/x-4", "pdf/x-1a")),
@@ -106,6 +108,7 @@ class PosterOptions:
     partner: str | None = None
     print_standard: str | None = None
     preview_width: int = 1000
+    fallback: str = fallback.DEFAULT
 
     @property
     def standard(self) -> str:

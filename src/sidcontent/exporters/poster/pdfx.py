@@ -103,7 +103,7 @@ def describe(pdf: pikepdf.Pdf, meta: Metadata, creator: str, standard: str) -> N
         "/ModDate": pikepdf.String(_pdf_date(now)),
     }
     if standard != "none":
-        info["/Trapped"] = pikepdf.Name.False_
+        info["/Trapped"] = pikepdf.Name("/False")
         info["/GTS_PDFXVersion"] = pikepdf.String(PDFX_VERSION[standard])
         if standard in PDFX_CONFORMANCE:
             info["/GTS_PDFXConformance"] = pikepdf.String(PDFX_CONFORMANCE[standard])

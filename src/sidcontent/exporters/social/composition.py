@@ -189,8 +189,8 @@ def _worth_reading(
     units: list[textmod.Unit], spans: list[tuple[int, int]], rules: Rules, suffix: str
 ) -> list[tuple[int, int]]:
     """Give every part a word: merge a wordless part into a neighbour, or move
-    the previous part's last words into it (cutting at the strongest boundary
-    that fits); :class:`NoWords` when neither is possible."""
+    the previous part's last sentences into it (cutting at the strongest
+    boundary that fits); :class:`NoWords` when neither is possible."""
 
     def fits(i: int, k: int) -> bool:
         return rules.fits(textmod.join(units[i:k]) + suffix)
@@ -217,7 +217,10 @@ def _worth_reading(
         for m in range(i - 1, start, -1):
             if not fits(m, k):
                 break
-            if _has_word(units, m, k) and _has_word(units, start, m):
+            # Only at a sentence end or stronger: a sentence cut in two to
+            # carry hashtags reads worse than a post without them.
+            strong = units[m].strength >= textmod.SENTENCE
+            if strong and _has_word(units, m, k) and _has_word(units, start, m):
                 cuts.append(m)
         if not cuts:
             raise NoWords()

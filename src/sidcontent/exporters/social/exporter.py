@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+from sidcontent.exporters import fallback
 from sidcontent.exporting import (
     Artifact,
     ContentBundle,
@@ -17,7 +20,7 @@ from sidcontent.exporting import (
     SocialPlatform,
 )
 
-from . import drafting, images, output, schedule
+from . import drafting, images, output, schedule, schedulers
 from . import options as optionsmod
 from . import text as textmod
 from .composition import TooLong, fit
@@ -46,19 +49,32 @@ class SocialExporter(Exporter):
         media_type = context.media_type.split(";", 1)[0].strip().lower()
         if media_type not in self.media_types:
             raise ExportError(f"social cannot write {context.media_type}", field="media_type")
+        bundle = fallback.select(bundle, opts["fallback"], resources=False)
         messages = _select_messages(bundle, opts["messages"])
-        stem = f"{bundle.campaign.slug}-{bundle.locale}-social"
+        fallback_warnings, locales = fallback.report(bundle, opts["fallback"], messages)
+        stem = f"{bundle.campaign.slug}-{fallback.requested(bundle)}-social"
         if media_type == PNG:
-            return _png(bundle, messages, opts, stem)
+            png = _png(bundle, messages, opts, stem)
+            return replace(
+                png,
+                metadata={**png.metadata, **locales},
+                warnings=fallback_warnings + png.warnings,
+            )
 
         rules = _select_platforms(context.social_platforms, opts)
+        if opts["scheduler"]:
+            return _scheduler_files(
+                bundle, messages, rules, opts, media_type, stem, fallback_warnings, locales
+            )
         posts, warnings = _posts(bundle, messages, rules, opts)
+        warnings = fallback_warnings + warnings
         document = output.document(bundle, rules, posts, opts)
         metadata = {
             "messages": len(messages),
             "platforms": [r.name for r in rules],
             "posts": len(posts),
             "parts": sum(len(p.parts) for p in posts),
+            **locales,
         }
         if media_type == JSON:
             return Artifact(f"{stem}.json", JSON, output.to_json(document), metadata, warnings)
@@ -66,6 +82,69 @@ class SocialExporter(Exporter):
         if media_type == CSV:
             return Artifact(f"{stem}.csv", CSV, csv_bytes, metadata, warnings + tuple(csv_warnings))
         return _zip(bundle, messages, opts, stem, document, csv_bytes, metadata, warnings)
+
+
+# --- bulk schedulers ---------------------------------------------------------------
+
+
+def _scheduler_files(
+    bundle: ContentBundle,
+    messages: Sequence[Message],
+    rules: Sequence[Rules],
+    opts: Mapping[str, Any],
+    media_type: str,
+    stem: str,
+    fallback_warnings: tuple[str, ...],
+    locales: Mapping[str, Any],
+) -> Artifact:
+    name = opts["scheduler"]
+    if media_type not in (CSV, ZIP):
+        raise ExportError(
+            f"scheduler {name!r} writes text/csv (one file) or application/zip", field="scheduler"
+        )
+    start = (
+        datetime.fromisoformat(opts["start"].replace(" ", "T"))
+        if opts["start"]
+        else schedulers.default_start(bundle.campaign.day)
+    )
+    # None of the three bulk formats carries threads: one shortened post each.
+    posts, warnings = _posts(bundle, messages, rules, {**opts, "mode": "shorten"})
+    made, file_warnings = schedulers.files(
+        name,
+        posts,
+        start=start,
+        date_format=opts["date_format"],
+        stem=stem,
+        clickable={r.name: r.links_clickable for r in rules},
+    )
+    all_warnings = fallback_warnings + warnings + tuple(file_warnings)
+    if start < datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=14):
+        all_warnings += (
+            f"start {start:%Y-%m-%d %H:%M} is in the past: schedulers refuse past times "
+            "(pass the start option)",
+        )
+    metadata = {
+        "scheduler": name,
+        "start": start.strftime("%Y-%m-%dT%H:%M"),
+        "files": [{"name": f.name, "platform": f.platform, "rows": f.rows} for f in made],
+        "messages": len(messages),
+        "platforms": [r.name for r in rules],
+        **locales,
+    }
+    if media_type == CSV:
+        if len(made) != 1:
+            raise ExportError(
+                f"{schedulers.FORMATS[name].title} takes one file per network and at most "
+                f"{schedulers.FORMATS[name].max_rows or 'any number of'} rows a file: this "
+                f"export is {len(made)} files; ask for application/zip or one platform",
+                field="scheduler",
+            )
+        return Artifact(made[0].name, CSV, made[0].content, metadata, all_warnings)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for made_file in made:
+            archive.writestr(made_file.name, made_file.content)
+    return Artifact(f"{stem}-{name}.zip", ZIP, buffer.getvalue(), metadata, all_warnings)
 
 
 # --- selection ------------------------------------------------------------------
@@ -245,7 +324,9 @@ def _render(
 ) -> tuple[bytes, dict[str, Any], list[str]]:
     headline, footer, warnings = _image_text(bundle, message)
     palette = bundle.theme.palette if bundle.theme else None
-    png, meta = images.render(headline, footer, optionsmod.IMAGE_SIZES[size_name], palette)
+    png, meta = images.render(
+        headline, footer, optionsmod.IMAGE_SIZES[size_name], palette, locale=message.locale
+    )
     meta = {"message_id": message.id, "size": size_name, **meta}
     return png, meta, warnings
 

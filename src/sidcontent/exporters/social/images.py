@@ -7,29 +7,37 @@ accent and background colours as backgrounds, in that order, with the
 palette's background and text colours, then white and black, as text. One
 of white and black always reaches 4.5:1, so a pair is always found.
 
-The font is Noto Sans from the ``fontpkg-noto-sans`` package (Latin, Greek,
-Cyrillic, Vietnamese), drawn with Pillow's basic layout, so an image comes
-out the same on every machine. Emoji are left out of the image (the font
-has none); text in a script the font lacks is refused rather than drawn as
-empty boxes.
+Text is set by the shared typesetting engine (the poster's): Noto faces per
+script, HarfBuzz shaping, ICU bidi and line breaking, so Arabic and Hebrew
+read right to left (flush right), Thai breaks between dictionary words and
+Japanese keeps its kinsoku. The image is that page drawn as a one-page PDF
+and rasterised by PDFium, so an image comes out the same on every machine
+and exactly like the poster's type. Emoji are left out of the image (no
+font has them); text no font draws is refused rather than drawn as boxes.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-import fontpkg
+import pikepdf
+import pypdfium2
 import regex
-from fontTools.ttLib import TTFont
-from PIL import Image, ImageDraw, ImageFont
 
 from sidcontent.exporters.colours import contrast
+from sidcontent.exporters.typesetting import fonts as typefaces
+from sidcontent.exporters.typesetting.pdf import Page
+from sidcontent.exporters.typesetting.text import (
+    Line,
+    Paragraph,
+    Style,
+    UndrawableText,
+    describe,
+    is_rtl,
+)
 from sidcontent.exporting import Palette
-
-from . import text as textmod
 
 AA_CONTRAST = 4.5
 WHITE, BLACK = "#FFFFFF", "#000000"
@@ -45,8 +53,11 @@ _EMOJI = regex.compile(
 )
 
 
+_HASHTAG = regex.compile(r"#[\p{L}\p{N}_]+")
+
+
 class ImageTextError(ValueError):
-    """Text that cannot be drawn: a script the font lacks, or too long to fit."""
+    """Text that cannot be drawn: a script no font has, or too long to fit."""
 
 
 # --- colour -------------------------------------------------------------------
@@ -74,86 +85,53 @@ def choose_colours(palette: Palette | None) -> Colours:
     raise AssertionError("white or black always reaches 4.5:1")  # pragma: no cover
 
 
-# --- font ---------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _font_path() -> str:
-    return str(fontpkg.path(FONT_FAMILY, weight=HEADLINE_WEIGHT))
-
-
-@lru_cache(maxsize=1)
-def _coverage() -> frozenset[int]:
-    with TTFont(_font_path(), lazy=True) as font:  # closes the file
-        return frozenset(font.getBestCmap())
-
-
-@lru_cache(maxsize=256)
-def _font(size: int, weight: int) -> ImageFont.FreeTypeFont:
-    font = ImageFont.truetype(_font_path(), size, layout_engine=ImageFont.Layout.BASIC)
-    axes = {axis["name"]: axis for axis in font.get_variation_axes()}
-    font.set_variation_by_axes(
-        [
-            float(weight if name == b"Weight" else axis["default"] or 0)
-            for name, axis in axes.items()
-        ]
-    )
-    return font
+# --- text ---------------------------------------------------------------------
 
 
 def drawable(value: str) -> tuple[str, bool]:
-    """``value`` without emoji, and whether any were left out.
-
-    Raises :class:`ImageTextError` naming the characters the font lacks.
-    """
+    """``value`` without emoji, and whether any were left out. Whether a font draws the
+    rest is known when it is set (:func:`render` raises :class:`ImageTextError`)."""
     stripped = _EMOJI.sub("", value)
     stripped = regex.sub(r"[^\S\n]{2,}", " ", stripped).strip()
-    covered = _coverage()
-    missing = sorted({ch for ch in stripped if not ch.isspace() and ord(ch) not in covered})
-    if missing:
-        shown = "".join(missing[:10])
-        raise ImageTextError(
-            f"the image font ({FONT_FAMILY}) has no glyphs for {shown!r}; share images "
-            "support Latin, Greek, Cyrillic and Vietnamese text"
-        )
     return stripped, stripped != value.strip()
 
 
-# --- layout -------------------------------------------------------------------
-
-
-def _wrap(value: str, font: ImageFont.FreeTypeFont, width: float) -> list[str] | None:
-    """Lines of ``value`` no wider than ``width``, broken between units; None
-    when a single unit is wider."""
-    lines: list[list[textmod.Unit]] = []
-    for unit in textmod.units(value):
-        if font.getlength(unit.text) > width:
-            return None
-        if lines and font.getlength(textmod.join([*lines[-1], unit])) <= width:
-            lines[-1].append(unit)
-        else:
-            lines.append([unit])
-    return [textmod.join(line) for line in lines]
+def _paragraph(value: str, weight: int, locale: str) -> Paragraph:
+    try:
+        return Paragraph(value, Style(weight, locale))
+    except UndrawableText as error:
+        raise ImageTextError(
+            f"no installed font has glyphs for {describe(error.chars)}"
+            + str(error).partition(describe(error.chars))[2]
+        ) from None
+    except typefaces.MissingFont as error:
+        raise ImageTextError(error.message) from None
 
 
 def _fit(
-    value: str, width: float, height: float, low: int, high: int
-) -> tuple[int, list[str]] | None:
-    """The largest font size in [low, high] at which ``value`` fits the box."""
+    p: Paragraph, width: float, height: float, low: int, high: int
+) -> tuple[int, list[Line]] | None:
+    """The largest font size in [low, high] at which the paragraph fits the box."""
     best = None
     while low <= high:
         size = (low + high) // 2
-        lines = _wrap(value, _font(size, HEADLINE_WEIGHT), width)
-        if lines is not None and len(lines) * size * LINE_SPACING <= height:
-            best = (size, lines)
+        ranges = p.wrap(width / size)
+        if ranges is not None and len(ranges) * size * LINE_SPACING <= height:
+            best = (size, ranges)
             low = size + 1
         else:
             high = size - 1
-    return best
+    if best is None:
+        return None
+    return best[0], [p.line(a, b) for a, b in best[1]]
 
 
 def render(
-    headline: str, footer: str, size: tuple[int, int], palette: Palette | None
+    headline: str,
+    footer: str,
+    size: tuple[int, int],
+    palette: Palette | None,
+    locale: str = "en",
 ) -> tuple[bytes, dict[str, Any]]:
     """A PNG share image and what was chosen for it.
 
@@ -164,28 +142,42 @@ def render(
     short = min(width, height)
     margin = round(short * 0.08)
     bar = round(short * 0.025)
+    rtl = is_rtl(locale)
+    if rtl:
+        # The footer is ours: its hashtag keeps the "#" in front in right-to-left text.
+        footer = _HASHTAG.sub(lambda m: f"\u2068{m.group(0)}\u2069", footer)
+    head = _paragraph(headline, HEADLINE_WEIGHT, locale)
+    foot = _paragraph(footer, FOOTER_WEIGHT, locale) if footer else None
 
-    image = Image.new("RGB", size, colours.background)
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, width, bar), fill=colours.accent)
+    # PDF coordinates: y grows upwards, one point per pixel.
+    page = Page(width, height)
+    page.fill_rect(0, 0, width, height, colours.background)
+    page.fill_rect(0, height - bar, width, height, colours.accent)
 
-    footer_lines: list[str] = []
+    def x_for(line: Line, font_size: float) -> float:
+        return width - margin - line.width * font_size if rtl else margin
+
+    footer_line: Line | None = None
     # The footer takes the largest size at which it fits one line; a footer
     # that does not fit even small is left out rather than cut.
-    for footer_size in range(round(short * 0.045), round(short * 0.025) - 1, -1):
-        footer_font = _font(footer_size, FOOTER_WEIGHT)
-        wrapped = _wrap(footer, footer_font, width - 2 * margin) if footer else []
-        if wrapped is not None and len(wrapped) <= 1:
-            footer_lines = wrapped
-            break
-    footer_top = height - margin - footer_size
-    if footer_lines:
-        draw.text((margin, footer_top), footer_lines[0], font=footer_font, fill=colours.foreground)
+    footer_size = round(short * 0.025)
+    if foot is not None:
+        for candidate in range(round(short * 0.045), round(short * 0.025) - 1, -1):
+            ranges = foot.wrap((width - 2 * margin) / candidate)
+            if ranges is not None and len(ranges) <= 1:
+                footer_size, footer_line = candidate, foot.line(*ranges[0])
+                break
+    footer_top = height - margin - footer_size  # from the top, as the layout reads
+    if footer_line is not None:
+        baseline = height - (footer_top + footer_line.ascent * footer_size)
+        page.text(
+            footer_line, x_for(footer_line, footer_size), baseline, footer_size, colours.foreground
+        )
 
     box_top = bar + margin
-    box_height = (footer_top - margin // 2 if footer_lines else height - margin) - box_top
+    box_height = (footer_top - margin // 2 if footer_line else height - margin) - box_top
     fitted = _fit(
-        headline,
+        head,
         width - 2 * margin,
         box_height,
         round(short * 0.05),
@@ -194,22 +186,34 @@ def render(
     if fitted is None:
         raise ImageTextError("the headline is too long to fit a share image")
     font_size, lines = fitted
-    font = _font(font_size, HEADLINE_WEIGHT)
     line_height = font_size * LINE_SPACING
-    y = box_top + (box_height - line_height * len(lines)) / 2
-    for line in lines:
-        draw.text((margin, y), line, font=font, fill=colours.foreground)
-        y += line_height
+    top = box_top + (box_height - line_height * len(lines)) / 2
+    # Each line's glyphs sit in the middle of its line box.
+    for i, line in enumerate(lines):
+        inner = (line_height - (line.ascent + line.descent) * font_size) / 2
+        baseline = height - (top + i * line_height + inner + line.ascent * font_size)
+        page.text(line, x_for(line, font_size), baseline, font_size, colours.foreground)
 
+    pdf = pikepdf.new()
+    page.write(pdf)
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    document = pypdfium2.PdfDocument(buffer.getvalue())
+    try:
+        image = document[0].render(scale=1.0).to_pil().convert("RGB")
+    finally:
+        document.close()
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False)
+    families = sorted({g.font.family for line in lines for g in line.glyphs})
     return out.getvalue(), {
         "width": width,
         "height": height,
         "background": colours.background,
         "foreground": colours.foreground,
         "contrast": round(colours.contrast, 2),
-        "font": FONT_FAMILY,
+        "font": ", ".join(families) or FONT_FAMILY,
         "font_size": font_size,
-        "lines": lines,
+        "lines": [line.text for line in lines],
+        "direction": "rtl" if rtl else "ltr",
     }

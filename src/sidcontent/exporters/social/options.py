@@ -11,8 +11,10 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from sidcontent.exporters import fallback
 from sidcontent.exporting import ExportError
 
+from .schedulers import DATE_FORMATS, SCHEDULERS
 from .text import HASHTAG_NAME
 
 MODES = ("thread", "shorten")
@@ -93,6 +95,38 @@ class SocialOptionsSchema(Schema):
             "description": "Per-platform character limits. Any limit may be lowered; only "
             "a platform whose limit differs per server (Mastodon) may be raised.",
             "example": {"mastodon": 1000},
+        },
+    )
+    fallback = fallback.option_field()
+    scheduler = fields.String(
+        validate=validate.OneOf(SCHEDULERS),
+        load_default=None,
+        metadata={
+            "description": "Write the bulk-upload file of a scheduler instead of the generic "
+            "CSV: 'hootsuite' (no header; date, message, link), 'buffer' (Text, Image URL, "
+            "Tags, Posting Time) or 'sprout' (date, time_24hr, message_text, link). One file "
+            "per network and at most 350 rows a file: text/csv when that is one file, else "
+            "ask for application/zip. Texts are shortened to one post (no threads).",
+        },
+    )
+    start = fields.String(
+        validate=validate.Regexp(
+            r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}$", error="Use YYYY-MM-DDTHH:MM (local time)."
+        ),
+        load_default=None,
+        metadata={
+            "description": "Scheduler files: the first post's time, local to the scheduling "
+            "account (YYYY-MM-DDTHH:MM). Default: the campaign day at 08:00. Posts follow at "
+            "least 10 minutes apart, on 5-minute marks.",
+            "example": "2027-02-09T08:00",
+        },
+    )
+    date_format = fields.String(
+        validate=validate.OneOf(tuple(DATE_FORMATS)),
+        load_default="day-first",
+        metadata={
+            "description": "Hootsuite and Sprout dates: 'day-first' (dd/mm/yyyy) or "
+            "'month-first' (mm/dd/yyyy), as chosen in the scheduler's upload settings."
         },
     )
     link_in_bio = fields.String(

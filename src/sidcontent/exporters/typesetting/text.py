@@ -70,6 +70,8 @@ class Line:
     rtl: bool  # the paragraph's direction (right-aligned when true)
     ascent: float  # in em, the tallest font on the line
     descent: float
+    ink_top: float = 0.0  # in em above the baseline: the highest glyph's ink
+    ink_bottom: float = 0.0  # in em, negative below the baseline: the lowest ink
 
 
 @dataclass(frozen=True)
@@ -273,7 +275,10 @@ class Paragraph:
                     glyphs.append(Glyph(font, gid, pen, dx, dy, advance, text))
                     pen += advance
         used = {g.font for g in glyphs} or {fonts.load(fonts.LATIN, self.style.weight)}
+        ink_top, ink_bottom = _ink(glyphs)
         return Line(
+            ink_top=ink_top,
+            ink_bottom=ink_bottom,
             text="".join(ch for ch in self.text[start:end] if not _invisible(ch)),
             glyphs=tuple(glyphs),
             width=pen,
@@ -281,6 +286,20 @@ class Paragraph:
             ascent=max(f.ascent for f in used),
             descent=max(f.descent for f in used),
         )
+
+
+def _ink(glyphs: list[Glyph]) -> tuple[float, float]:
+    """The line's ink from the fonts' glyph extents (HarfBuzz), in em from the baseline."""
+    top, bottom = None, None
+    for g in glyphs:
+        extents = g.font.hb_font.get_glyph_extents(g.gid)
+        if extents is None or (extents.width == 0 and extents.height == 0):
+            continue  # a space draws nothing
+        high = (extents.y_bearing) / g.font.upem + g.dy
+        low = (extents.y_bearing + extents.height) / g.font.upem + g.dy
+        top = high if top is None else max(top, high)
+        bottom = low if bottom is None else min(bottom, low)
+    return (top or 0.0), (bottom or 0.0)
 
 
 def _utf16_starts(text: str) -> list[int]:
@@ -315,6 +334,11 @@ def _glyph_texts(
     for cluster, members in clusters.items():
         chars = list(text[cluster : ends[cluster]])
         nominal = {font.glyph(ch): ch for ch in chars}
+        if any(shaped[k][0] not in nominal for k in members):
+            # The font drew a precomposed letter as base + mark (Vietnamese "ọ" as o and
+            # a dot below): map the glyphs to the decomposed characters they draw.
+            chars = list(unicodedata.normalize("NFD", "".join(chars)))
+            nominal = {font.glyph(ch): ch for ch in chars}
         left = list(chars)
         for k in members:
             ch = nominal.get(shaped[k][0])
