@@ -64,6 +64,7 @@ bench: install
 	$(BIN)/python bench/export_worker.py
 	$(BIN)/python bench/poster.py
 	$(BIN)/python bench/newsletter.py
+	$(BIN)/python bench/sync.py
 
 bench-social: install
 	$(BIN)/python bench/social.py

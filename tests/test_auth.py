@@ -133,6 +133,8 @@ def test_matrix_covers_every_write_operation(client):
         ("GET", "/api/v1/campaigns/{slug}/translations"),
         ("POST", "/api/v1/campaigns/{slug}/translations"),
     }
+    # Webhooks (admin only): test_webhooks.py::test_every_webhook_operation_is_for_admins_only.
+    documented = {(m, p) for m, p in documented if not p.startswith("/api/v1/webhooks")}
     covered = set()
     for method, path, *_ in WRITE_ENDPOINTS:
         template = collection(path)

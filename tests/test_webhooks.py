@@ -226,3 +226,25 @@ def test_only_admins_manage_webhooks(hook_app, callers):
         headers=callers["admin"],
     )
     assert unknown.status_code == 422
+
+
+def test_every_webhook_operation_is_for_admins_only(hook_app, callers):
+    """Each documented /webhooks operation: anonymous 401, publisher 403, admin past auth."""
+    client = hook_app.test_client()
+    spec = client.get("/api/v1/openapi.json").get_json()
+    operations = [
+        (method.upper(), path)
+        for path, item in spec["paths"].items()
+        if path.startswith("/api/v1/webhooks")
+        for method, operation in item.items()
+        if isinstance(operation, dict)
+    ]
+    assert len(operations) >= 7
+    for method, path in operations:
+        url = path.replace("{endpoint_id}", "999").replace("{delivery_id}", "999")
+        for caller, expected in ((None, 401), ("editor", 403), ("publisher", 403)):
+            headers = callers[caller] if caller else {}
+            answer = client.open(url, method=method, headers=headers, json={})
+            assert answer.status_code == expected, (method, path, caller)
+        admitted = client.open(url, method=method, headers=callers["admin"], json={})
+        assert admitted.status_code not in (401, 403), (method, path)

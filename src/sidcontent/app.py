@@ -21,6 +21,7 @@ from sidcontent.exporting import BundleLoader, ContentBundle
 from sidcontent.exports.service import ExportRejected, Exports
 from sidcontent.exports.store import open_store
 from sidcontent.plugins import PluginHost
+from sidcontent.studio import init_app as init_studio
 from sidcontent.webhooks.dispatcher import init_app as init_webhooks
 
 
@@ -96,6 +97,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_api(app)
     init_webhooks(app)
     init_cors(app)
+    init_studio(app)
     app.register_error_handler(Exception, _unhandled)
     app.after_request(_security_headers)
     if not app.debug:

@@ -58,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
     "EXPORT_TIMEOUT": 30.0,  # seconds an export may run before it is stopped
     "MAX_ARTIFACT_BYTES": 20 * 1024 * 1024,
     "ARTIFACT_DIR": None,  # None: "artifacts" in the instance folder
+    "STUDIO_SECURE_COOKIES": False,  # True behind HTTPS: studio cookies get Secure
+    "STUDIO_IDLE_MINUTES": 60,  # a studio session ends after this long without a request
+    "STUDIO_SESSION_HOURS": 12,  # ...and this long after sign-in, however busy
     "ARTIFACT_STORE": "files",  # files (ARTIFACT_DIR) or database (rows every host reads)
     "EXPORT_RETENTION_DAYS": None,  # None: keep; else `exports prune` default age
     "BROKER_URL": None,  # None: exports run inline; redis://... queues them on Celery
@@ -82,6 +85,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "STRICT_PLUGINS": _bool,
     "EXPORT_TIMEOUT": _positive_float,
     "MAX_ARTIFACT_BYTES": _positive_int,
+    "STUDIO_SECURE_COOKIES": _bool,
+    "STUDIO_IDLE_MINUTES": _positive_float,
+    "STUDIO_SESSION_HOURS": _positive_float,
     "EXPORT_RETENTION_DAYS": _positive_int,
     "WEB_WORKERS": _positive_int,
     "WEB_THREADS": _positive_int,
