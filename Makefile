@@ -49,6 +49,8 @@ system-deps:
 run: install
 	$(BIN)/sidcontent db upgrade
 	$(BIN)/sidcontent fixtures load fixtures
+	@echo "== the CLI, in another terminal: cd $(CURDIR) && source $(VENV)/bin/activate"
+	@echo "== then: sidcontent info; TOKEN=\$$(sidcontent tokens create --name me --role publisher --quiet)"
 	$(BIN)/sidcontent serve --host $(HOST) --port $(PORT)
 
 test: install lint-openapi

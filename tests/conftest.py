@@ -22,8 +22,9 @@ from sqlalchemy import create_engine, make_url, text
 from sidcontent import create_app
 from sidcontent.content import fixtures
 
-# Fast per-test database copies for the write-API tests (editing_app, callers).
-pytest_plugins = ["tests.editing_fixtures"]
+# Fast per-test database copies for the write-API tests (editing_app, callers),
+# and the end-of-run summary of skipped suites (tests/skip_summary.py).
+pytest_plugins = ["tests.editing_fixtures", "tests.skip_summary"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -7,16 +7,14 @@ must still list the operations.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import threading
 
 import pytest
 from werkzeug.serving import make_server
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from tests import needs
 
 
 @pytest.fixture()
@@ -45,12 +43,8 @@ def test_docs_page_references_only_local_assets(client):
 
 @pytest.mark.browser
 def test_docs_render_in_a_real_browser(live_server, tmp_path):
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is required in CI (.ci/run installs it)")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
     command = [
-        CHROMIUM,
+        needs.chromium(),
         "--headless",
         "--no-sandbox",
         "--disable-gpu",

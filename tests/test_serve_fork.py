@@ -62,6 +62,7 @@ def _database_handles(pid: int, database_url: str) -> set[str]:
 
 
 def _start(tmp_path: Path, round_: int) -> dict:
+    (tmp_path / f"db{round_}").mkdir(parents=True, exist_ok=True)  # SQLite makes no folders
     with fresh_database(tmp_path / f"db{round_}") as url:
         app = make_app(url, tmp_path / f"app{round_}")
         editor = bearer(make_token(app, "editor", "editor"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Request, Response
@@ -35,13 +36,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     instance_path = (overrides or {}).get("INSTANCE_PATH") or os.environ.get(
         "SIDCONTENT_INSTANCE_PATH"
     )
-    # Default: ./instance beside where the command runs, like a project's own
-    # data folder, rather than somewhere inside site-packages.
-    app = Flask("sidcontent", instance_path=os.path.abspath(instance_path or "instance"))
+    # Default: Flask's instance folder for the installed package (src/instance
+    # in a checkout, <venv>/var/sidcontent-instance for a regular install), so
+    # the CLI and the server find one database from any working directory.
+    app = Flask(
+        "sidcontent", instance_path=os.path.abspath(instance_path) if instance_path else None
+    )
     settings = config.from_environ()
     settings.update(overrides or {})
     app.config.update(settings)
     if not app.config.get("DATABASE_URL"):
+        _make_instance_folder(app.instance_path, explicit=bool(instance_path))
         app.config["DATABASE_URL"] = config.sqlite_url(app.instance_path)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.instance_secret(app.instance_path)
@@ -100,6 +105,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_error_handler(Exception, _unhandled)
     logs.configure(str(app.config["LOG_FORMAT"]), logging.DEBUG if app.debug else logging.INFO)
     return app
+
+
+def _make_instance_folder(path: str, explicit: bool) -> None:
+    """The default folder is made with its parents; a chosen one only if its parent exists."""
+    try:
+        Path(path).mkdir(parents=not explicit, exist_ok=True)
+    except FileNotFoundError:
+        raise ValueError(
+            f"SIDCONTENT_INSTANCE_PATH: the folder {os.path.dirname(path)!r} does not exist"
+        ) from None
 
 
 def _published_bundles(app: Flask) -> BundleLoader:

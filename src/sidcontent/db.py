@@ -19,7 +19,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -158,6 +159,11 @@ class Database:
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
+    def known_revisions(self) -> list[str]:
+        """Every migration's revision, oldest first."""
+        script = ScriptDirectory.from_config(alembic_config(self.url))
+        return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
     def head_revision(self) -> str | None:
         return ScriptDirectory.from_config(alembic_config(self.url)).get_current_head()
 
@@ -225,13 +231,56 @@ class _GenerationReader:
         self._local = threading.local()
 
 
+SUPPORTED_DATABASES = (
+    "SQLite (sqlite:///PATH) or PostgreSQL (postgresql+psycopg://USER@HOST/DB, "
+    "with the postgres extra: pip install 'sidcontent[postgres]')"
+)
+
+
+class DatabaseURLError(ValueError):
+    """A database URL this program cannot use, said in one line."""
+
+
+def check_url(url: str) -> None:
+    """Refuse, in one line, a URL that is not SQLite or PostgreSQL with its driver.
+
+    SQLAlchemy would otherwise fail deep inside its dialect loading (a
+    missing MySQLdb, an unknown "oracle" driver) with a long traceback; and
+    a SQLite file whose folder does not exist is a typo, not a folder to create.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseURLError(
+            f"{url!r} is not a database URL; use {SUPPORTED_DATABASES}"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseURLError(
+            f"unsupported database {backend!r} in {parsed.render_as_string()!r}; "
+            f"use {SUPPORTED_DATABASES}"
+        )
+    try:
+        parsed.get_dialect().import_dbapi()
+    except (ArgumentError, ImportError, NoSuchModuleError) as exc:
+        raise DatabaseURLError(
+            f"cannot use {parsed.render_as_string()!r}: {exc}; use {SUPPORTED_DATABASES}"
+        ) from None
+    if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        folder = Path(parsed.database).parent
+        if not folder.is_dir():
+            raise DatabaseURLError(
+                f"the folder of the SQLite database {parsed.database!r} does not exist: "
+                f"create {str(folder)!r} first"
+            )
+
+
 def make_engine(url: str, **options: Any) -> Engine:
+    check_url(url)
     # Errors (and so log lines) never carry statement parameters: a token
     # hash or a user's text must not reach a log.
     options.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

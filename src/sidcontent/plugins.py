@@ -29,7 +29,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -267,6 +267,9 @@ class PluginHost:
                 reason = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
             self._fail(info, f"refused: {reason}")
             return
+        declared = getattr(plugin, "__version__", None)
+        if source.kind == "plugins-dir" and isinstance(declared, str) and declared:
+            info.source = replace(source, version=declared)
         self._modules[source.name] = plugin
         info.hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
 
@@ -496,10 +499,20 @@ def _dir_sources(directory: Path) -> list[PluginSource]:
     if not directory.is_dir():
         raise PluginLoadError(f"SIDCONTENT_PLUGINS_DIR {str(directory)!r} is not a directory")
     return [
-        PluginSource(path.stem, "plugins-dir", str(path.resolve()))
+        PluginSource(path.stem, "plugins-dir", str(path.resolve()), file_version(path))
         for path in sorted(directory.glob("*.py"))
         if not path.name.startswith(("_", "."))
     ]
+
+
+def file_version(path: Path) -> str | None:
+    """A drop-in's version until its module declares ``__version__``: a digest
+    of the file, so editing it changes the version (and an identical export
+    request runs again instead of reusing the old artifact)."""
+    try:
+        return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    except OSError:
+        return None  # unreadable: the import reports why
 
 
 def _import(source: PluginSource) -> Any:

@@ -24,7 +24,6 @@ from werkzeug.http import http_date
 
 from sidcontent.api import context
 from sidcontent.content import queries
-from sidcontent.content.models import utcnow
 
 VARY = "Accept-Language, Authorization, Origin"
 
@@ -150,7 +149,7 @@ def respond(
 ) -> Response:
     """Answer a GET from the cache or ``build``, honouring conditional headers."""
     cache: ResponseCache = current_app.extensions["sidcontent.response_cache"]
-    now = utcnow()
+    now = context.now()
     # Read the generation before building: a write that lands meanwhile
     # leaves this entry tagged with the older generation, so it is rebuilt.
     # A hit costs this one primary-key read and no ORM session.
@@ -203,7 +202,7 @@ def serve_from_cache() -> Response | None:
     cache: ResponseCache = current_app.extensions["sidcontent.response_cache"]
     if not cache.contains(key):
         return None
-    entry = cache.get(key, context.database().generation(), utcnow())
+    entry = cache.get(key, context.database().generation(), context.now())
     if entry is None:
         return None
     return _conditional(entry)

@@ -86,7 +86,7 @@ class CampaignBundle(MethodView):
             rows = queries.get_bundle(session, slug, now, preview) if found else None
             if rows is None:
                 raise ApiError(404, f"No campaign with slug {slug[:80]!r}.")
-            payload = bundle_payload(rows, requested)
+            payload = bundle_payload(rows, requested, now)
             everything: list[Lifecycle] = [rows.campaign, *rows.messages, *rows.resources]
             if rows.theme is not None:
                 everything.append(rows.theme)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
+from sidcontent.content.models import utcnow
 from sidcontent.db import Database
+
+
+def now() -> datetime:
+    """The app's clock: ``utcnow`` unless a test injects ``CLOCK`` (a callable)."""
+    clock = current_app.config.get("CLOCK")
+    return clock() if clock is not None else utcnow()
 
 
 def database() -> Database:

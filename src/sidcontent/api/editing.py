@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from flask import Response, request
@@ -39,7 +40,6 @@ from sidcontent.api.negotiation import requested_locales
 from sidcontent.api.params import PageArgs
 from sidcontent.api.static import json_response
 from sidcontent.content import editing, representation
-from sidcontent.content.models import utcnow
 from sidcontent.content.schemas import (
     SLUG_RE,
     CampaignSchema,
@@ -55,7 +55,7 @@ ID_CONVERTER = "int(min=1, max=2147483647)"
 MERGE_PATCH = "application/merge-patch+json"
 _ETAG_RE = re.compile(r"^r([0-9]{1,9})-[0-9a-f]{20}$")
 
-Represent = Callable[[Any, Sequence[str]], dict[str, Any]]
+Represent = Callable[[Any, Sequence[str], datetime], dict[str, Any]]
 
 READ: dict[str, tuple[Represent, type[Schema]]] = {
     "themes": (representation.theme, ThemeSchema),
@@ -193,7 +193,7 @@ class Writer:
         session.expire_all()
         row = editing.load(session, self.kind, key)
         rendered = render_detail(
-            row, self.represent, self.schema, requested_locales(args.get("locale"))
+            row, self.represent, self.schema, requested_locales(args.get("locale")), context.now()
         )
         body, etag = caching.encode(rendered)
         response = Response(body, status=status, mimetype=JSON)
@@ -218,7 +218,11 @@ class Writer:
         except editing.NotFound:
             return problem(404, f"No {self.kind.item_type} {key!r}.")
         rendered = render_detail(
-            current, self.represent, self.schema, requested_locales(args.get("locale"))
+            current,
+            self.represent,
+            self.schema,
+            requested_locales(args.get("locale")),
+            context.now(),
         )
         _, etag = caching.encode(rendered)
         if not sent:  # no precondition was given, so 412 would be wrong
@@ -270,7 +274,7 @@ class Writer:
         data = json_body([JSON])
         session = context.session()
         try:
-            row = editing.create(session, self.kind, data, principal.name, utcnow())
+            row = editing.create(session, self.kind, data, principal.name, context.now())
             key = getattr(row, self.kind.key)
             session.commit()
         except editing.EditError as exc:
@@ -397,7 +401,7 @@ def register(blp: Blueprint, kind_name: str, converter: str) -> None:
 
             def change(session: Session, row: Any, expected: int | None, author: str) -> Any:
                 return editing.update_item(
-                    session, kind, row, expected, data, author, utcnow(), merge=True
+                    session, kind, row, expected, data, author, context.now(), merge=True
                 )
 
             return writer.run(view_args[param], args, change, required=True)
@@ -416,7 +420,7 @@ def register(blp: Blueprint, kind_name: str, converter: str) -> None:
 
             def change(session: Session, row: Any, expected: int | None, author: str) -> Any:
                 return editing.update_item(
-                    session, kind, row, expected, data, author, utcnow(), merge=False
+                    session, kind, row, expected, data, author, context.now(), merge=False
                 )
 
             return writer.run(view_args[param], args, change, required=True)
@@ -432,7 +436,7 @@ def register(blp: Blueprint, kind_name: str, converter: str) -> None:
         @blp.problems(401, 403, 404, 409, 412, 428)
         def delete(self, **view_args: Any) -> Response:
             def change(session: Session, row: Any, expected: int | None, author: str) -> Any:
-                return editing.delete(session, kind, row, expected, author, utcnow())
+                return editing.delete(session, kind, row, expected, author, context.now())
 
             return writer.run(view_args[param], {}, change, required=True, status=204)
 
@@ -457,7 +461,7 @@ def register(blp: Blueprint, kind_name: str, converter: str) -> None:
                     extra.append(_publish_at(data))
 
                 def change(session: Session, row: Any, expected: int | None, author: str) -> Any:
-                    return op(session, kind, row, expected, *extra, author, utcnow())
+                    return op(session, kind, row, expected, *extra, author, context.now())
 
                 return writer.run(view_args[param], args, change, required=False)
 
@@ -498,6 +502,7 @@ def register(blp: Blueprint, kind_name: str, converter: str) -> None:
             limit = args["limit"]
             before = cursor_position(args.get("cursor"), "number")
             rows = editing.history(session, kind, row, before=before, limit=limit + 1)
+            now = context.now()
             page, more = rows[:limit], len(rows) > limit
             data = [
                 {
@@ -507,7 +512,7 @@ def register(blp: Blueprint, kind_name: str, converter: str) -> None:
                     "created_at": r.created_at,
                     "changed": r.changed,
                     "restored_from": r.restored_from,
-                    "snapshot": r.snapshot,
+                    "snapshot": representation.snapshot(r.snapshot, now),
                 }
                 for r in page
             ]
@@ -530,7 +535,7 @@ def register(blp: Blueprint, kind_name: str, converter: str) -> None:
         @blp.problems(400, 401, 403, 404, 409, 412)
         def post(self, args: dict[str, Any], number: int, **view_args: Any) -> Response:
             def change(session: Session, row: Any, expected: int | None, author: str) -> Any:
-                return editing.restore(session, kind, row, number, expected, author, utcnow())
+                return editing.restore(session, kind, row, number, expected, author, context.now())
 
             return writer.run(view_args[param], args, change, required=False, deleted=True)
 

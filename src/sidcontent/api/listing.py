@@ -109,7 +109,7 @@ def next_link(cursor: str) -> str:
 def list_response(
     args: dict[str, Any],
     query: Callable[..., Page[Any]],
-    represent: Callable[[Any, Sequence[str]], dict[str, Any]],
+    represent: Callable[[Any, Sequence[str], datetime], dict[str, Any]],
     schema: type[Schema],
 ) -> ResponseReturnValue:
     args = dict(args)
@@ -123,7 +123,7 @@ def list_response(
     def build(session: Session, now: datetime) -> caching.Rendered:
         dumper = schema(many=True)  # built on a miss only: a schema costs ~0.5 ms
         page = query(session, filters, after, limit, now, preview)
-        items = [represent(row, requested) for row in page.items]
+        items = [represent(row, requested, now) for row in page.items]
         next_cursor = None
         headers = content_language(items)
         if page.has_more:
@@ -137,12 +137,13 @@ def list_response(
 
 def render_detail(
     row: Any,
-    represent: Callable[[Any, Sequence[str]], dict[str, Any]],
+    represent: Callable[[Any, Sequence[str], datetime], dict[str, Any]],
     schema: type[Schema],
     requested: Sequence[str],
+    now: datetime,
 ) -> caching.Rendered:
     """One item as its detail GET sends it; writes answer with the same bytes."""
-    item = represent(row, requested)
+    item = represent(row, requested, now)
     return caching.Rendered(
         {"data": schema().dump(item)},
         row.updated_at,
@@ -154,7 +155,7 @@ def render_detail(
 def detail_response(
     args: dict[str, Any],
     fetch: Callable[[Session, datetime, bool], Any],
-    represent: Callable[[Any, Sequence[str]], dict[str, Any]],
+    represent: Callable[[Any, Sequence[str], datetime], dict[str, Any]],
     schema: type[Schema],
     *,
     not_found: str,
@@ -167,6 +168,6 @@ def detail_response(
         row = fetch(session, now, preview)
         if row is None:
             raise ApiError(404, not_found)
-        return render_detail(row, represent, schema, requested)
+        return render_detail(row, represent, schema, requested, now)
 
     return caching.respond(cache_key(requested, preview), build, private=private)

@@ -16,6 +16,7 @@ from sidcontent.cli import (
     export,
     exports,
     fixtures,
+    info,
     openapi,
     plugins,
     serve,
@@ -24,12 +25,17 @@ from sidcontent.cli import (
     worker,
 )
 from sidcontent.cli import translations as translations_cli
+from sidcontent.cli.common import setup_logging
 
 
 @click.group()
 @click.version_option(__version__, prog_name="sidcontent")
-def main() -> None:
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Show log details, such as a failed plugin's traceback."
+)
+def main(verbose: bool) -> None:
     """sidcontent: campaign content as an API, and exporters for it."""
+    setup_logging(verbose)
 
 
 main.add_command(database.db)
@@ -43,3 +49,4 @@ main.add_command(worker.worker)
 main.add_command(exports.exports)
 main.add_command(translations_cli.translations)
 main.add_command(webhooks.webhooks)
+main.add_command(info.info)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import logging
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -17,6 +19,46 @@ from sidcontent.content import fixtures as fixture_files
 from sidcontent.content import tokens as api_tokens
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _ConsoleHandler(logging.Handler):
+    """Log records on stderr, looked up at each record (click's runner swaps it).
+
+    Without ``--verbose`` a record is its first line (a failed plugin is one
+    line on the console, its traceback only with ``--verbose``); with it, the
+    whole record and its traceback, and INFO records too.
+    """
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__(logging.DEBUG if verbose else logging.WARNING)
+        self.verbose = verbose
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+            if self.verbose:
+                if record.exc_info:
+                    text += "\n" + "".join(traceback.format_exception(*record.exc_info)).rstrip()
+            else:
+                text = text.splitlines()[0] if text else ""
+                if record.levelno >= logging.ERROR:
+                    text += " (--verbose for details)"
+            click.echo(f"{record.levelname.lower()}: {text}", err=True)
+        except Exception:
+            self.handleError(record)
+
+
+_console: _ConsoleHandler | None = None
+
+
+def setup_logging(verbose: bool) -> None:
+    """Send the ``sidcontent`` loggers to the console, once per command."""
+    global _console
+    logger = logging.getLogger("sidcontent")
+    if _console is not None:
+        logger.removeHandler(_console)
+    _console = _ConsoleHandler(verbose)
+    logger.addHandler(_console)
 
 
 def fail(message: str) -> None:

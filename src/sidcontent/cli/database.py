@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sidcontent.cli.common import friendly_errors, load_app
+from sidcontent.cli.common import fail, friendly_errors, load_app
 
 
 @click.group()
@@ -18,6 +18,9 @@ def db() -> None:
 def db_upgrade(revision: str) -> None:
     """Apply Alembic migrations up to REVISION."""
     database = load_app().extensions["sidcontent.db"]
+    known = database.known_revisions()
+    if revision not in ("head", "heads", *known):
+        fail(f"unknown revision {revision!r}; known: head, {', '.join(known)}")
     database.upgrade(revision)
     database.analyze()
     click.echo(f"database at migration {database.current_revision()}")

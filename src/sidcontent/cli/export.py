@@ -85,8 +85,20 @@ def _wait(service: Any, export_id: str) -> Any:
 @click.option("--campaign", required=True, help="Campaign slug, e.g. sid-2017.")
 @click.option("--locale", help="Locale to export (default: the campaign's default locale).")
 @click.option("--all-locales", is_flag=True, help="One export per locale the campaign has.")
-@click.option("--message", "messages", type=int, multiple=True, help="Only this message id.")
-@click.option("--resource", "resources", type=int, multiple=True, help="Only this resource id.")
+@click.option(
+    "--message",
+    "messages",
+    type=int,
+    multiple=True,
+    help="Export this message id; repeat for several (default: all).",
+)
+@click.option(
+    "--resource",
+    "resources",
+    type=int,
+    multiple=True,
+    help="Export this resource id; repeat for several (default: all).",
+)
 @click.option("--media-type", help="One of the exporter's media types (default: its first).")
 @click.option("-o", "--option", "pairs", multiple=True, metavar="KEY=VALUE", help="An option.")
 @click.option(
@@ -118,6 +130,10 @@ def export(
     if locale and all_locales:
         fail("use --locale or --all-locales, not both")
     options = _parse_options(pairs)
+    if output and output != "-":
+        parent = Path(output.rstrip("/\\") or "/").absolute().parent
+        if not parent.is_dir():
+            fail(f"--output {output!r}: the folder {str(parent)!r} does not exist")
     app = load_app()
     require_migrated(app)
     service = app.extensions["sidcontent.exports"]
@@ -173,12 +189,15 @@ def export(
         if destination is None:
             for chunk in chunks:
                 sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+            if done.reused:
+                click.echo(f"export {record.id} reused an identical earlier one", err=True)
             return ""
         destination.parent.mkdir(parents=True, exist_ok=True)
         with destination.open("wb") as handle:
             for chunk in chunks:
                 handle.write(chunk)
-        note = " (reused)" if done.reused else ""
+        note = " (reused an identical earlier export)" if done.reused else ""
         return f"{destination} ({record.artifact['size']:,} bytes, {record.locale}){note}"
 
     if several:

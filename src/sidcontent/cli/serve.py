@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from sidcontent.cli.common import friendly_errors, load_app, require_migrated
+from sidcontent.cli.common import fail, friendly_errors, load_app, require_migrated
 
 # gunicorn's largest request line (0 would mean unlimited): a 512-character
 # cursor with every filter and a 200-character multibyte q (percent-encoded,
@@ -39,6 +39,7 @@ def serve(host: str, port: int, workers: int | None, threads: int | None) -> Non
 
     from sidcontent.serving import worker_class
 
+    _check_port_free(host, port)  # before the app loads, so a busy port fails at once
     app = load_app()
     require_migrated(app)
     # Nothing opened here may reach a worker: close the migration check's
@@ -87,3 +88,22 @@ def serve(host: str, port: int, workers: int | None, threads: int | None) -> Non
         err=True,
     )
     Server().run()
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Say at once that the port is taken (gunicorn retries for five seconds)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        fail(f"cannot serve on {host}: {exc.strerror}")
+        return
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # What gunicorn sets too, so a port left in TIME_WAIT is not "busy".
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            fail(f"cannot serve on {host}:{port}: {exc.strerror} (another server? try --port)")

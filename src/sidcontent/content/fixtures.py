@@ -382,9 +382,32 @@ def _reset_sequences(session: Session) -> None:
 
 
 def dump(session: Session, directory: Path) -> dict[str, int]:
-    """Write every item, drafts included, as fixture files in ``directory``."""
-    directory.mkdir(parents=True, exist_ok=True)
-    data = {
+    """Write every item, drafts included, as fixture files in ``directory``.
+
+    The folder is created if need be, but not its parent: a missing parent
+    is a typo more often than a wish.
+    """
+    if not directory.parent.is_dir():
+        raise FixtureError(f"{directory}: the folder {str(directory.parent)!r} does not exist")
+    data = everything(session)
+    directory.mkdir(exist_ok=True)
+    for name, items in data.items():
+        (directory / f"{name}.json").write_text(_json(items), encoding="utf-8")
+    return {name: len(items) for name, items in data.items()}
+
+
+def _json(items: Any) -> str:
+    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+
+
+def dumps(session: Session) -> str:
+    """Every item as one JSON document: ``{"themes": [...], "campaigns": [...], ...}``."""
+    return _json(everything(session))
+
+
+def everything(session: Session) -> dict[str, list[dict[str, Any]]]:
+    """Every item, drafts included, as fixture records by file name."""
+    return {
         "themes": [theme_record(r) for r in session.scalars(select(Theme).order_by(Theme.slug))],
         "campaigns": [
             campaign_record(r) for r in session.scalars(select(Campaign).order_by(Campaign.slug))
@@ -396,7 +419,3 @@ def dump(session: Session, directory: Path) -> dict[str, int]:
             resource_record(r) for r in session.scalars(select(Resource).order_by(Resource.id))
         ],
     }
-    for name, items in data.items():
-        payload = json.dumps(items, indent=2, ensure_ascii=False) + "\n"
-        (directory / f"{name}.json").write_text(payload, encoding="utf-8")
-    return {name: len(items) for name, items in data.items()}

@@ -91,6 +91,19 @@ def visible(model: Any, now: datetime) -> ColumnElement[bool]:
     )
 
 
+def status_is(model: Any, status: str, now: datetime) -> ColumnElement[bool]:
+    """The ``status`` filter, by the status readers see (see representation.effective_status):
+    a scheduled item whose ``publish_at`` has passed is published, not scheduled."""
+    if status == Status.published.value:
+        return visible(model, now)
+    if status == Status.scheduled.value:
+        return and_(
+            model.status == Status.scheduled.value,
+            or_(model.publish_at.is_(None), model.publish_at > now),
+        )
+    return model.status == status  # type: ignore[no-any-return]
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -120,7 +133,7 @@ def _common(stmt: Select[Any], model: Any, filters: dict[str, Any], now: datetim
         # Deleted items leave previews too; ?status=deleted finds them.
         stmt = stmt.where(model.status != Status.deleted.value)
     if filters.get("status"):
-        stmt = stmt.where(model.status == filters["status"])
+        stmt = stmt.where(status_is(model, filters["status"], now))
     if filters.get("updated_since") is not None:
         stmt = stmt.where(model.updated_at >= filters["updated_since"])
     if filters.get("q"):

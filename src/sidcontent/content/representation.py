@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sidcontent.content import locales
-from sidcontent.content.models import Campaign, Message, Resource, Theme
+from sidcontent.content.models import Campaign, Message, Resource, Status, Theme, utcnow
 
 if TYPE_CHECKING:
     from sidcontent.content.queries import BundleRows
@@ -18,10 +19,28 @@ def _pick(translations: Sequence[Any], requested: Sequence[str], default: str) -
     return by_locale[chosen] if chosen is not None else None
 
 
-def _lifecycle(row: Any, translation: Any) -> dict[str, Any]:
+def effective_status(status: str, publish_at: datetime | None, now: datetime) -> str:
+    """What an item is at ``now``: a scheduled item whose time has come is published.
+
+    The stored status stays "scheduled" (no background job flips it); every
+    reader sees this one instead, and the ``status`` filters match it.
+    """
+    if status == Status.scheduled.value and publish_at is not None and publish_at <= now:
+        return Status.published.value
+    return status
+
+
+def published_at(status: str, publish_at: datetime | None) -> datetime | None:
+    """When a published item went live (null if it was never recorded)."""
+    return publish_at if status == Status.published.value else None
+
+
+def _lifecycle(row: Any, translation: Any, now: datetime | None) -> dict[str, Any]:
+    status = effective_status(row.status, row.publish_at, now or utcnow())
     return {
-        "status": row.status,
+        "status": status,
         "publish_at": row.publish_at,
+        "published_at": published_at(status, row.publish_at),
         "created_at": row.created_at,
         "updated_at": row.updated_at,
         "revision": row.revision,
@@ -30,7 +49,7 @@ def _lifecycle(row: Any, translation: Any) -> dict[str, Any]:
     }
 
 
-def theme(row: Theme, requested: Sequence[str]) -> dict[str, Any]:
+def theme(row: Theme, requested: Sequence[str], now: datetime | None = None) -> dict[str, Any]:
     tr = _pick(row.translations, requested, row.default_locale)
     return {
         "slug": row.slug,
@@ -38,11 +57,13 @@ def theme(row: Theme, requested: Sequence[str]) -> dict[str, Any]:
         "description": tr.description if tr else None,
         "palette": dict(row.palette),
         "default_locale": row.default_locale,
-        **_lifecycle(row, tr),
+        **_lifecycle(row, tr, now),
     }
 
 
-def campaign(row: Campaign, requested: Sequence[str]) -> dict[str, Any]:
+def campaign(
+    row: Campaign, requested: Sequence[str], now: datetime | None = None
+) -> dict[str, Any]:
     tr = _pick(row.translations, requested, row.default_locale)
     return {
         "slug": row.slug,
@@ -55,11 +76,11 @@ def campaign(row: Campaign, requested: Sequence[str]) -> dict[str, Any]:
         "hashtags": list(row.hashtags),
         "theme": row.theme.slug if row.theme is not None else None,
         "default_locale": row.default_locale,
-        **_lifecycle(row, tr),
+        **_lifecycle(row, tr, now),
     }
 
 
-def message(row: Message, requested: Sequence[str]) -> dict[str, Any]:
+def message(row: Message, requested: Sequence[str], now: datetime | None = None) -> dict[str, Any]:
     tr = _pick(row.translations, requested, row.campaign.default_locale)
     return {
         "id": row.id,
@@ -72,11 +93,13 @@ def message(row: Message, requested: Sequence[str]) -> dict[str, Any]:
         "link": row.link,
         "hashtags": list(row.hashtags),
         "tags": row.tags,
-        **_lifecycle(row, tr),
+        **_lifecycle(row, tr, now),
     }
 
 
-def resource(row: Resource, requested: Sequence[str]) -> dict[str, Any]:
+def resource(
+    row: Resource, requested: Sequence[str], now: datetime | None = None
+) -> dict[str, Any]:
     tr = _pick(row.translations, requested, row.campaign.default_locale)
     return {
         "id": row.id,
@@ -89,21 +112,36 @@ def resource(row: Resource, requested: Sequence[str]) -> dict[str, Any]:
         "starts_at": row.starts_at,
         "ends_at": row.ends_at,
         "tags": row.tags,
-        **_lifecycle(row, tr),
+        **_lifecycle(row, tr, now),
     }
 
 
-def bundle(rows: BundleRows, requested: Sequence[str]) -> dict[str, Any]:
+def bundle(
+    rows: BundleRows, requested: Sequence[str], now: datetime | None = None
+) -> dict[str, Any]:
     """A campaign with its theme, messages and resources in one locale.
 
     What ``/campaigns/{slug}/bundle`` serves and what exporters receive (as a
     :class:`sidcontent.exporting.ContentBundle`): one shape for both.
     """
-    campaign_payload = campaign(rows.campaign, requested)
+    now = now or utcnow()
+    campaign_payload = campaign(rows.campaign, requested, now)
     return {
         "campaign": campaign_payload,
-        "theme": theme(rows.theme, requested) if rows.theme else None,
-        "messages": [message(m, requested) for m in rows.messages],
-        "resources": [resource(r, requested) for r in rows.resources],
+        "theme": theme(rows.theme, requested, now) if rows.theme else None,
+        "messages": [message(m, requested, now) for m in rows.messages],
+        "resources": [resource(r, requested, now) for r in rows.resources],
         "locale": campaign_payload["locale"],
     }
+
+
+def snapshot(record: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """A revision's stored record as readers see it at ``now`` (its status made true)."""
+    shown = dict(record)
+    if "status" in shown:
+        when = shown.get("publish_at")
+        moment = (
+            datetime.fromisoformat(when.replace("Z", "+00:00")) if isinstance(when, str) else None
+        )
+        shown["status"] = effective_status(shown["status"], moment, now or utcnow())
+    return shown

@@ -392,8 +392,23 @@ class ResourceFixtureSchema(ResourceWriteSchema, _FixtureMixin):
 
 
 class _ReadMixin(Schema):
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    publish_at = fields.AwareDateTime(allow_none=True)
+    status = fields.String(
+        validate=validate.OneOf(STATUSES),
+        metadata={
+            "description": "The status now: a scheduled item whose publish_at has passed "
+            "is published (and the status filter matches it so)."
+        },
+    )
+    publish_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "When it is (or was) scheduled to go live."}
+    )
+    published_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "When a published item went live; null unless published, "
+            "and for items published without a recorded time."
+        },
+    )
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
     revision = fields.Integer()
