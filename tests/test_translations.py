@@ -275,6 +275,46 @@ def test_entities_and_garbage_are_refused(api):
     )
 
 
+# Found by schemathesis over the wire: a 36-character tag that matches the
+# pattern reached the handler and came back as a 500.
+HOSTILE_LOCALES = [
+    "OZb-0Jpr-l-GBcccL52-pT-yjKKqKsc-k7mpuk-cLp",
+    "de\n",
+    "de\x00",
+    "d\u0435",  # Cyrillic e
+    "../../etc/passwd",
+    "",
+]
+
+
+@pytest.mark.parametrize("locale", HOSTILE_LOCALES)
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/campaigns/sid-2017/translations"),
+        ("GET", "/api/v1/campaigns/sid-2017/coverage"),
+        ("POST", "/api/v1/campaigns/sid-2017/translations"),
+    ],
+)
+def test_a_hostile_locale_is_a_400_naming_it(api, method, path, locale):
+    client, auth = api
+    response = client.open(
+        path,
+        method=method,
+        query_string={"locale": locale},
+        headers={**auth, "Content-Type": XLIFF},
+        data=b"<xliff/>" if method == "POST" else None,
+    )
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert response.mimetype == "application/problem+json"
+    assert "locale" in response.get_json()["errors"]
+
+
+def test_the_locale_is_canonicalised(api):
+    client, auth = api
+    assert b'target-language="de-AT"' in download(client, auth, locale="DE-at")
+
+
 def test_roles(api, callers):
     client, _ = api
     content = download(client, callers["editor"])

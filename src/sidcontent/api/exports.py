@@ -20,7 +20,6 @@ from sidcontent.api.listing import list_envelope, next_link
 from sidcontent.api.params import PageArgs
 from sidcontent.api.static import json_response
 from sidcontent.content import cursors
-from sidcontent.content.locales import TAG_PATTERN
 from sidcontent.content.schemas import FullMatch, Line, LocaleTag, PropertyCount, Slug
 from sidcontent.content.tokens import Role
 from sidcontent.exporting import ExportRecord
@@ -56,8 +55,6 @@ class ExportRequestSchema(Schema):
         metadata={
             "description": "Default: the campaign's default locale.",
             "example": "fr",
-            "maxLength": 35,
-            "pattern": TAG_PATTERN,
         },
     )
     media_type = Line(

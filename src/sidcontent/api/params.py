@@ -12,7 +12,6 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from webargs.flaskparser import FlaskParser, abort
 
-from sidcontent.content.locales import TAG_PATTERN
 from sidcontent.content.models import AUDIENCES, MESSAGE_KINDS, RESOURCE_TYPES, STATUSES
 from sidcontent.content.schemas import SLUG_RE, TAG_RE, FullMatch, LocaleTag, Text
 
@@ -80,8 +79,6 @@ class ReadArgs(StrictArgs):
             "description": "Preferred locale (BCP 47). Overrides Accept-Language. "
             "Falls back fr-BE -> fr -> the campaign's default locale.",
             "example": "fr-BE",
-            "maxLength": 35,
-            "pattern": TAG_PATTERN,
         }
     )
     preview = fields.Boolean(

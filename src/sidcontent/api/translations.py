@@ -20,8 +20,8 @@ from sidcontent.api.auth import check_role, require_role
 from sidcontent.api.blueprint import Blueprint
 from sidcontent.api.errors import ApiError, problem
 from sidcontent.api.static import json_response
-from sidcontent.content import locales
 from sidcontent.content.models import utcnow
+from sidcontent.content.schemas import LocaleTag
 from sidcontent.content.tokens import Role
 from sidcontent.content.translations import coverage as coveragemod
 from sidcontent.content.translations import files, importing
@@ -36,17 +36,15 @@ PO_TYPES = ("text/x-gettext-translation", "text/x-po", "application/x-gettext", 
 
 
 class CoverageArgs(Schema):
-    locale = fields.String(
+    locale = LocaleTag(
         load_default=None,
-        validate=validate.Regexp(locales.TAG_PATTERN),
         metadata={"description": "Only this locale (default: every locale in use)."},
     )
 
 
 class FileArgs(Schema):
-    locale = fields.String(
+    locale = LocaleTag(
         required=True,
-        validate=validate.Regexp(locales.TAG_PATTERN),
         metadata={"description": "The target locale.", "example": "de"},
     )
     format = fields.String(
@@ -57,9 +55,8 @@ class FileArgs(Schema):
 
 
 class ImportArgs(Schema):
-    locale = fields.String(
+    locale = LocaleTag(
         load_default=None,
-        validate=validate.Regexp(locales.TAG_PATTERN),
         metadata={"description": "Refuse the file unless it translates into this locale."},
     )
 
@@ -135,7 +132,7 @@ class Coverage(MethodView):
         """Per locale: which messages and resources are translated, missing, or
         stale (the source changed after the translation, by revision), with
         counts. Drafts included. Needs editor."""
-        wanted = [locales.normalize(args["locale"])] if args["locale"] else None
+        wanted = [args["locale"]] if args["locale"] else None
         try:
             report = coveragemod.coverage(context.session(), slug, wanted)
         except coveragemod.UnknownCampaign as exc:
@@ -157,7 +154,7 @@ class Translations(MethodView):
     def get(self, args: dict[str, Any], slug: str) -> ResponseReturnValue:
         """The campaign's texts for translators: one unit per field, with the
         source, the current target and notes. Needs editor."""
-        content, name = export_file(slug, locales.normalize(args["locale"]), args["format"])
+        content, name = export_file(slug, args["locale"], args["format"])
         response = Response(content, mimetype=files.FORMATS[args["format"]])
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         response.headers["Cache-Control"] = "private, no-cache"
