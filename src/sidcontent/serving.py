@@ -84,6 +84,14 @@ class Worker(ThreadWorker):
         _TimedSocket.read_timeout = float(self.read_timeout)
         super().init_process()
 
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        # Background work starts here, after the fork: a thread started in
+        # the master would not survive it (and would not be wanted there).
+        from sidcontent.webhooks.dispatcher import start_in_process
+
+        start_in_process(self.wsgi)
+
     def accept(self, listener: Any) -> None:
         try:
             raw, client_addr = listener.accept()

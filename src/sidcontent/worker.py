@@ -2,8 +2,9 @@
 
 One Celery app per Flask app, kept in ``app.extensions["sidcontent.celery"]``
 and built only when ``SIDCONTENT_BROKER_URL`` is set. The export task and
-its limits live in :mod:`sidcontent.exports.queue`; this module only sets
-Celery up the way long, idempotent jobs want it.
+its limits live in :mod:`sidcontent.exports.queue`, webhook delivery in
+:mod:`sidcontent.webhooks.tasks`; this module only sets Celery up the way
+long, idempotent jobs want it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from flask import Flask
 
 from sidcontent.exports import queue
+from sidcontent.webhooks import tasks as webhook_tasks
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -44,4 +46,5 @@ def celery_app(app: Flask, service: Exports) -> Celery:
         accept_content=["json"],
     )
     queue.register(celery, service)
+    webhook_tasks.register(celery, app)
     return celery

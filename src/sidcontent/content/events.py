@@ -4,7 +4,8 @@ An event is ``{type, timestamp, data}`` (the Standard Webhooks payload
 shape). Types:
 
 - ``content.published``: an item became public (published, or a schedule
-  that has already passed);
+  that has already passed); also when a schedule passes with no write
+  (``action`` is ``go-live``, content/golive.py);
 - ``content.unpublished``: a public item left delivery (unpublished,
   archived, or rescheduled into the future);
 - ``content.updated``: a public item changed and is still public (edits of
@@ -75,6 +76,10 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def new_event_id() -> str:
+    return f"evt_{uuid.uuid4().hex}"
+
+
 @dataclass(frozen=True)
 class Event:
     """One event. ``id`` is stable: webhooks send it as ``webhook-id``."""
@@ -82,7 +87,7 @@ class Event:
     type: EventType
     timestamp: datetime
     data: dict[str, Any]
-    id: str = field(default_factory=lambda: f"evt_{uuid.uuid4().hex}")
+    id: str = field(default_factory=new_event_id)
 
     def payload(self) -> dict[str, Any]:
         """The JSON body: ``{type, timestamp, data}``."""
@@ -128,6 +133,10 @@ class ItemState:
     publish_at: datetime | None
     key: str | int  # a theme's or campaign's slug, a message's or resource's id
     campaign_id: int | None  # messages and resources; a campaign's own id
+    # The row's id and last write: where a passed schedule's go-live is
+    # claimed, and whether a write already announced it (content/golive.py).
+    item_id: int | None = None
+    updated_at: datetime | None = None
 
     @classmethod
     def of(cls, item_type: str, row: Any) -> ItemState:
@@ -138,7 +147,7 @@ class ItemState:
             campaign_id = row.id
         else:
             campaign_id = None
-        return cls(row.status, row.publish_at, key, campaign_id)
+        return cls(row.status, row.publish_at, key, campaign_id, row.id, row.updated_at)
 
     def public(self, now: datetime) -> bool:
         """Published, or scheduled for a moment that has passed."""
@@ -216,8 +225,14 @@ def record(session: Session, events: Iterable[Event]) -> list[Event]:
 
 
 def record_write(session: Session, write: Write) -> list[Event]:
-    """Derive the events of ``write`` and put them in the outbox."""
-    return record(session, derive(write))
+    """Derive the events of ``write`` and put them in the outbox.
+
+    A go-live that the item's schedule reached before this write, and that
+    no poll has announced yet, goes first (see content/golive.py).
+    """
+    from sidcontent.content import golive  # it builds on this module
+
+    return record(session, [*golive.announce_before_write(session, write), *derive(write)])
 
 
 # --- the after-commit notification point -------------------------------------------
@@ -279,6 +294,7 @@ __all__ = [
     "Subscriber",
     "Write",
     "derive",
+    "new_event_id",
     "record",
     "record_write",
     "timestamp",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from sidcontent.content import events, revisions, sync, tokens  # noqa: F401  (their tables)
+from sidcontent.content import events, golive, revisions, sync, tokens  # noqa: F401  (their tables)
 from sidcontent.content.models import Base
 from sidcontent.exports import store  # noqa: F401  (registers the exports table)
 from sidcontent.webhooks import models as webhook_models  # noqa: F401  (their tables)

@@ -23,7 +23,7 @@ import random
 import socket
 import ssl
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -35,6 +35,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from sidcontent import __version__
+from sidcontent.content import golive
 from sidcontent.content.events import OutboxEvent
 from sidcontent.content.models import utcnow
 from sidcontent.db import Database
@@ -375,8 +376,18 @@ def record(session: Session, delivery_id: int, at: datetime, result: Response) -
     _finish(session, delivery_id, utcnow() + wait, "pending", None)
 
 
-def run_once(database: Database, *, allow_private: bool, timeout: float = TIMEOUT) -> int:
-    """Fan out new events and attempt every due delivery; returns attempts made."""
+def run_once(
+    database: Database,
+    *,
+    allow_private: bool,
+    timeout: float = TIMEOUT,
+    clock: Callable[[], datetime] = utcnow,
+) -> int:
+    """Announce passed schedules, fan out new events and attempt every due
+    delivery; returns attempts made. ``clock`` is the content's clock (what
+    decides that a schedule has passed); retries keep real time."""
+    with database.session() as session:
+        golive.announce_due(session, clock())
     now = utcnow()
     with database.session() as session:
         while fan_out(session, now):

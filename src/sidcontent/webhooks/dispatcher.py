@@ -1,17 +1,26 @@
-"""The background dispatcher: delivers webhooks in the app's own process.
+"""The background dispatcher: delivers webhooks from the outbox.
 
-It starts when there is something to deliver to: at the first request of a
-process that has endpoints, or when an endpoint is made. After that every
-committed event wakes it (through the app's event notifier), and it also
-polls, so retries fall due and deliveries a crashed process left behind go
-out. Several processes may run one each: deliveries are claimed, never sent
-twice at once.
+Without a broker it runs in each app process: in a gunicorn worker as soon
+as the worker has forked (:func:`start_in_process`, called by
+:mod:`sidcontent.serving`; a thread started before the fork would not
+survive it), elsewhere at the first request, and whenever an endpoint is
+made. It starts only if an endpoint exists. After that every committed
+event wakes it (through the app's event notifier), and it also polls, so
+retries fall due, passed schedules are announced (content/golive.py) and
+deliveries a crashed process left behind go out. Several processes may run
+one each: deliveries are claimed, never sent twice at once.
+
+With ``SIDCONTENT_BROKER_URL`` set, web processes never deliver: their
+dispatcher is *remote*, and waking it sends a message to the Celery worker,
+whose pool processes run the dispatcher instead (webhooks/tasks.py).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -28,10 +37,21 @@ POLL = 2.0  # seconds between passes when nothing wakes it
 
 
 class Dispatcher:
-    def __init__(self, database: Database, *, allow_private: bool, timeout: float) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        allow_private: bool,
+        timeout: float,
+        clock: Callable[[], datetime] = utcnow,
+        remote: Callable[[], None] | None = None,
+    ) -> None:
         self.database = database
         self.allow_private = allow_private
         self.timeout = timeout
+        self.clock = clock
+        # Set: this process does not deliver; waking calls this instead.
+        self.remote = remote
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -44,7 +64,7 @@ class Dispatcher:
 
     def start(self) -> None:
         with self._lock:
-            if self.running:
+            if self.running or self.remote is not None:
                 return
             self._stop.clear()
             self._thread = threading.Thread(
@@ -54,7 +74,7 @@ class Dispatcher:
 
     def start_if_needed(self) -> None:
         """Start if any endpoint exists (checked once per process until one does)."""
-        if self.running or self._checked:
+        if self.running or self._checked or self.remote is not None:
             return
         with self.database.session() as session:
             wanted = bool(session.scalar(select(exists().where(WebhookEndpoint.enabled))))
@@ -62,7 +82,15 @@ class Dispatcher:
         if wanted:
             self.start()
 
+    def become_local(self) -> None:
+        """Deliver in this process from now on (a Celery pool process)."""
+        self.remote = None
+        self.start()
+
     def nudge(self, _event: Event | None = None) -> None:
+        if self.remote is not None:
+            self.remote()
+            return
         if not self.running:
             self._checked = False
             self.start_if_needed()
@@ -80,7 +108,10 @@ class Dispatcher:
             self._wake.clear()
             try:
                 delivery.run_once(
-                    self.database, allow_private=self.allow_private, timeout=self.timeout
+                    self.database,
+                    allow_private=self.allow_private,
+                    timeout=self.timeout,
+                    clock=self.clock,
                 )
                 upcoming = delivery.next_due(self.database)
             except Exception:
@@ -92,12 +123,30 @@ class Dispatcher:
             self._wake.wait(wait)
 
 
+def app_clock(app: Flask) -> Callable[[], datetime]:
+    """The app's content clock: ``CLOCK`` when a test injects one."""
+
+    def now() -> datetime:
+        clock = app.config.get("CLOCK")
+        return clock() if clock is not None else utcnow()
+
+    return now
+
+
 def init_app(app: Flask) -> Dispatcher:
     database: Database = app.extensions["sidcontent.db"]
+    celery = app.extensions.get("sidcontent.celery")
+    remote = None
+    if celery is not None:
+        from sidcontent.webhooks import tasks
+
+        remote = tasks.waker(celery)
     dispatcher = Dispatcher(
         database,
         allow_private=bool(app.config["WEBHOOK_ALLOW_PRIVATE"]),
         timeout=float(app.config["WEBHOOK_TIMEOUT"]),
+        clock=app_clock(app),
+        remote=remote,
     )
     notifier: EventNotifier = app.extensions["sidcontent.events"]
     notifier.subscribe(dispatcher.nudge)
@@ -105,14 +154,22 @@ def init_app(app: Flask) -> Dispatcher:
 
     def first_request() -> Any:
         if not dispatcher._checked and not dispatcher.running:
-            try:
-                dispatcher.start_if_needed()
-            except Exception:
-                log.exception("could not start the webhook dispatcher")
+            start_in_process(app)
         return None
 
     app.before_request(first_request)
     return dispatcher
 
 
-__all__ = ["Dispatcher", "init_app"]
+def start_in_process(app: Any) -> None:
+    """Start the app's dispatcher here if it has work (a forked server worker's start)."""
+    dispatcher: Dispatcher | None = getattr(app, "extensions", {}).get("sidcontent.webhooks")
+    if dispatcher is None:
+        return
+    try:
+        dispatcher.start_if_needed()
+    except Exception:
+        log.exception("could not start the webhook dispatcher")
+
+
+__all__ = ["Dispatcher", "app_clock", "init_app", "start_in_process"]

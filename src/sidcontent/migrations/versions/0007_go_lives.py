@@ -1,0 +1,34 @@
+"""go-lives: one row per scheduled item's announced go-live (content.published once)
+
+Revision ID: 0007_go_lives
+Revises: 0006_studio_sessions
+Create Date: 2026-12-01 15:10:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007_go_lives"
+down_revision = "0006_studio_sessions"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "content_go_lives",
+        sa.Column("item_type", sa.String(length=16), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("publish_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("event_id", sa.String(length=40), nullable=False),
+        sa.Column("announced_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "item_type", "item_id", "publish_at", name=op.f("pk_content_go_lives")
+        ),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("content_go_lives")
