@@ -11,9 +11,12 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 
 class Receiver:
-    """Records every request; ``answer(n)`` decides the status (and headers) of the n-th."""
+    """Records every request; ``answer(n)`` decides the status (and headers) of the n-th.
 
-    def __init__(self) -> None:
+    ``port``: 0 for any free one; a given one to come back where a receiver was.
+    """
+
+    def __init__(self, port: int = 0) -> None:
         self.requests: list[dict] = []
         self.secret: str | None = None
         self.answer: Callable[[int], tuple[int, dict[str, str]]] = lambda n: (204, {})
@@ -44,7 +47,7 @@ class Receiver:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/sid"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()

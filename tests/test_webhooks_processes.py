@@ -1,0 +1,200 @@
+"""Webhooks from real processes: `sidcontent serve` and `sidcontent worker`.
+
+- with a broker, the web process never delivers and the Celery worker does,
+  including a schedule that passes with no write;
+- a server that has served no request still delivers what is waiting;
+- the server killed (-9) between a change and its delivery, with the
+  receiver down at that moment, then restarted: every event arrives, once
+  per ``webhook-id`` after deduplication.
+
+The receiver is real (loopback) and verifies with ``standardwebhooks``.
+Needs PostgreSQL and Redis on 127.0.0.1 (``.ci/run`` provides both):
+skipped with the reason otherwise, and failed instead under ``CI``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from tests.auth_helpers import bearer, make_token
+from tests.conftest import make_app
+from tests.servers import SIDCONTENT, Process, Server, environment, free_port
+from tests.webhook_receiver import Receiver
+
+pytestmark = pytest.mark.slow
+
+PG_URL = os.environ.get(
+    "SIDCONTENT_TEST_PG_URL",
+    os.environ.get("SIDCONTENT_TEST_DATABASE_URL")
+    or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+)
+# A Redis database of its own: the exports' process test flushes another.
+REDIS_URL = os.environ.get("SIDCONTENT_TEST_WEBHOOK_REDIS_URL", "redis://127.0.0.1:6379/5")
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must provide PostgreSQL and Redis: .ci/run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture()
+def redis_url():
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        _unavailable(f"Redis does not answer at {REDIS_URL}: {exc}")
+    client.flushdb()  # only this test's own database number
+    yield REDIS_URL
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture()
+def database(tmp_path):
+    """A throwaway PostgreSQL database with the seed content, and an admin token."""
+    base = make_url(PG_URL)
+    if base.get_backend_name() != "postgresql":
+        _unavailable(f"not a PostgreSQL URL: {base.get_backend_name()}")
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = f"sidcontent_wh_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        _unavailable(f"PostgreSQL does not answer at {base.host}:{base.port}: {exc}")
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        app = make_app(url, tmp_path / "setup")
+        token = bearer(make_token(app, "admin", "admin"))
+        app.extensions["sidcontent.db"].dispose()
+        yield url, token
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture()
+def processes():
+    started: list[Process] = []
+    yield started
+    for process in started:
+        process.stop()
+
+
+def _env(url: str, instance: Path, **extra: str) -> dict[str, str]:
+    return environment(url, instance, SIDCONTENT_WEBHOOK_ALLOW_PRIVATE="1", **extra)
+
+
+def _call(server: Server, token: dict, method: str, path: str, body: dict | None = None):
+    headers = {**token, "Content-Type": "application/json"}
+    status, _, raw = server.request(method, path, headers, json.dumps(body) if body else None)
+    return status, json.loads(raw) if raw else None
+
+
+def _subscribe(server: Server, token: dict, receiver: Receiver) -> dict:
+    status, body = _call(server, token, "POST", "/api/v1/webhooks", {"url": receiver.url})
+    assert status == 201, body
+    receiver.secret = body["data"]["secret"]
+    return body["data"]
+
+
+def _archive(server: Server, token: dict, message: int) -> None:
+    status, body = _call(server, token, "POST", f"/api/v1/messages/{message}/archive")
+    assert status == 200, body
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def test_with_a_broker_the_worker_delivers_and_the_web_process_never(
+    database, redis_url, processes, tmp_path
+):
+    url, token = database
+    receiver = Receiver()
+    try:
+        env = _env(url, tmp_path / "web", SIDCONTENT_BROKER_URL=redis_url)
+        web = Server(env, tmp_path / "serve.log", "--workers", "1", "--threads", "4")
+        processes.append(web)
+        web.wait_ready()
+        _subscribe(web, token, receiver)
+        _archive(web, token, 8)
+        # A schedule that passes with no write, while no worker runs.
+        when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+        status, body = _call(
+            web, token, "POST", "/api/v1/messages/20/publish", {"publish_at": _iso(when)}
+        )
+        assert status == 200 and body["data"]["status"] == "scheduled", body
+        time.sleep(max(0.0, (when - datetime.now(UTC)).total_seconds()) + 4.5)
+        assert receiver.requests == [], "a web process with a broker must not deliver"
+
+        worker = Process(
+            [SIDCONTENT, "worker", "--concurrency", "1"],
+            _env(url, tmp_path / "worker", SIDCONTENT_BROKER_URL=redis_url),
+            tmp_path / "worker.log",
+        )
+        processes.append(worker)
+        receiver.wait_for(2, timeout=90)
+        # A write while the worker runs reaches the receiver through it too.
+        _archive(web, token, 9)
+        receiver.wait_for(3, timeout=30)
+        time.sleep(3)  # more polls: nothing more may come
+        payloads = receiver.verified()
+        assert [(p["type"], p["data"]["id"], p["data"]["action"]) for p in payloads] == [
+            ("content.unpublished", 8, "archive"),
+            ("content.published", 20, "go-live"),
+            ("content.unpublished", 9, "archive"),
+        ], worker.output()[-3000:]
+        assert payloads[1]["timestamp"] == _iso(when)
+        sent_by = {r["headers"]["user-agent"] for r in receiver.requests}
+        assert all(agent.startswith("sidcontent-webhooks/") for agent in sent_by)
+    finally:
+        receiver.close()
+
+
+def test_a_killed_server_delivers_after_restart_exactly_once_per_id(database, processes, tmp_path):
+    url, token = database
+    port = free_port()
+    receiver = Receiver(port)
+    env = _env(url, tmp_path / "web")
+    first = Server(env, tmp_path / "serve-1.log", "--workers", "1", "--threads", "4")
+    processes.append(first)
+    first.wait_ready()
+    endpoint = _subscribe(first, token, receiver)
+    receiver.close()  # the receiver goes down
+    for message in (8, 9, 10):
+        _archive(first, token, message)
+    # Between the change and its delivery: the server dies.
+    first.stop(signal.SIGKILL)
+
+    receiver = Receiver(port)
+    receiver.secret = endpoint["secret"]
+    try:
+        # The new server serves no request: it must deliver all the same.
+        second = Server(env, tmp_path / "serve-2.log", "--workers", "2", "--threads", "4")
+        processes.append(second)
+        receiver.wait_for(3, timeout=90)
+        time.sleep(4)  # retries that were due come and go: nothing new
+        payloads = receiver.verified()
+        unique = {p["webhook-id"]: p for p in payloads}
+        assert sorted(p["data"]["id"] for p in unique.values()) == [8, 9, 10]
+        assert {p["type"] for p in unique.values()} == {"content.unpublished"}
+        assert len(payloads) == len(unique), "each webhook-id once: no delivery twice"
+        assert "GET /" not in second.output(), "the second server served no request"
+    finally:
+        receiver.close()
