@@ -10,29 +10,18 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from sidcontent.content.models import utcnow
 from tests.editing_fixtures import clone_database
+from tests.test_status_truth import Clock, _iso
 from tests.test_webhooks import _app, _etag, _subscribe
 from tests.webhook_receiver import Receiver
 
 # Drafts and one far-off schedule in the seed content: none public yet.
 ITEMS = [("messages", 20), ("messages", 44), ("messages", 46), ("resources", 22)]
-
-
-class Clock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @pytest.fixture()

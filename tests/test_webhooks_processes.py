@@ -8,8 +8,9 @@
   per ``webhook-id`` after deduplication.
 
 The receiver is real (loopback) and verifies with ``standardwebhooks``.
-Needs PostgreSQL and Redis on 127.0.0.1 (``.ci/run`` provides both):
-skipped with the reason otherwise, and failed instead under ``CI``.
+On SQLite, or PostgreSQL with ``SIDCONTENT_TEST_DATABASE_URL``. The broker
+test needs Redis on 127.0.0.1 (``.ci/run`` provides it): skipped with the
+reason otherwise, and failed instead under ``CI``.
 """
 
 from __future__ import annotations
@@ -18,33 +19,21 @@ import json
 import os
 import signal
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
 
 from tests.auth_helpers import bearer, make_token
-from tests.conftest import make_app
+from tests.conftest import fresh_database, make_app
 from tests.servers import SIDCONTENT, Process, Server, environment, free_port
+from tests.test_production_processes import _unavailable
 from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.slow
 
-PG_URL = os.environ.get(
-    "SIDCONTENT_TEST_PG_URL",
-    os.environ.get("SIDCONTENT_TEST_DATABASE_URL")
-    or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-)
 # A Redis database of its own: the exports' process test flushes another.
 REDIS_URL = os.environ.get("SIDCONTENT_TEST_WEBHOOK_REDIS_URL", "redis://127.0.0.1:6379/5")
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI must provide PostgreSQL and Redis: .ci/run)")
-    pytest.skip(reason)
 
 
 @pytest.fixture()
@@ -64,28 +53,12 @@ def redis_url():
 
 @pytest.fixture()
 def database(tmp_path):
-    """A throwaway PostgreSQL database with the seed content, and an admin token."""
-    base = make_url(PG_URL)
-    if base.get_backend_name() != "postgresql":
-        _unavailable(f"not a PostgreSQL URL: {base.get_backend_name()}")
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = f"sidcontent_wh_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        _unavailable(f"PostgreSQL does not answer at {base.host}:{base.port}: {exc}")
-    url = base.set(database=name).render_as_string(hide_password=False)
-    try:
+    """A database of the test's own with the seed content, and an admin token."""
+    with fresh_database(tmp_path) as url:
         app = make_app(url, tmp_path / "setup")
         token = bearer(make_token(app, "admin", "admin"))
         app.extensions["sidcontent.db"].dispose()
         yield url, token
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture()

@@ -32,25 +32,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sidcontent.content import events
-from sidcontent.content.models import (
-    Base,
-    Campaign,
-    Message,
-    Resource,
-    Status,
-    Theme,
-    UTCDateTime,
-)
+from sidcontent.content.models import Base, Campaign, Message, Resource, Status, UTCDateTime
+from sidcontent.content.sync import MODELS
 
 HORIZON: Final = timedelta(days=1)
 ACTION: Final = "go-live"  # the ``action`` of a go-live event: no write made it
-
-_MODELS: Final[dict[str, Any]] = {
-    "theme": Theme,
-    "campaign": Campaign,
-    "message": Message,
-    "resource": Resource,
-}
 
 
 class GoLive(Base):
@@ -146,7 +132,7 @@ def announce_due(session: Session, now: datetime, limit: int = 100) -> list[even
     The caller commits: the claims and the outbox rows land together.
     """
     found: list[events.Event] = []
-    for item_type, model in _MODELS.items():
+    for item_type, model in MODELS.items():
         columns: list[Any] = [model.id, model.publish_at, model.revision]
         columns.append(model.slug if item_type in ("theme", "campaign") else model.id)
         if model in (Message, Resource):
