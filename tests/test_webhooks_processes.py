@@ -1,7 +1,8 @@
 """Webhooks from real processes: `sidcontent serve` and `sidcontent worker`.
 
-- with a broker, the web process never delivers and the Celery worker does,
-  including a schedule that passes with no write;
+- with a broker, the web process never delivers and the Celery worker does
+  (one that started before any endpoint existed too), including a schedule
+  that passes with no write;
 - a server that has served no request still delivers what is waiting;
 - the server killed (-9) between a change and its delivery, with the
   receiver down at that moment, then restarted: every event arrives, once
@@ -105,7 +106,25 @@ def test_with_a_broker_the_worker_delivers_and_the_web_process_never(
         web = Server(env, tmp_path / "serve.log", "--workers", "1", "--threads", "4")
         processes.append(web)
         web.wait_ready()
+        worker_env = _env(url, tmp_path / "worker", SIDCONTENT_BROKER_URL=redis_url)
+
+        def worker(label: str) -> Process:
+            started = Process(
+                [SIDCONTENT, "worker", "--concurrency", "1"],
+                worker_env,
+                tmp_path / f"worker-{label}.log",
+            )
+            processes.append(started)
+            return started
+
+        # A worker that started with no endpoint begins delivering when one is made.
+        first = worker("1")
+        time.sleep(5)  # let it boot and find no endpoint
         _subscribe(web, token, receiver)
+        _archive(web, token, 10)
+        receiver.wait_for(1, timeout=90)
+        first.stop()
+
         _archive(web, token, 8)
         # A schedule that passes with no write, while no worker runs.
         when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
@@ -114,26 +133,22 @@ def test_with_a_broker_the_worker_delivers_and_the_web_process_never(
         )
         assert status == 200 and body["data"]["status"] == "scheduled", body
         time.sleep(max(0.0, (when - datetime.now(UTC)).total_seconds()) + 4.5)
-        assert receiver.requests == [], "a web process with a broker must not deliver"
+        assert len(receiver.requests) == 1, "a web process with a broker must not deliver"
 
-        worker = Process(
-            [SIDCONTENT, "worker", "--concurrency", "1"],
-            _env(url, tmp_path / "worker", SIDCONTENT_BROKER_URL=redis_url),
-            tmp_path / "worker.log",
-        )
-        processes.append(worker)
-        receiver.wait_for(2, timeout=90)
+        second = worker("2")
+        receiver.wait_for(3, timeout=90)
         # A write while the worker runs reaches the receiver through it too.
         _archive(web, token, 9)
-        receiver.wait_for(3, timeout=30)
+        receiver.wait_for(4, timeout=30)
         time.sleep(3)  # more polls: nothing more may come
         payloads = receiver.verified()
         assert [(p["type"], p["data"]["id"], p["data"]["action"]) for p in payloads] == [
+            ("content.unpublished", 10, "archive"),
             ("content.unpublished", 8, "archive"),
             ("content.published", 20, "go-live"),
             ("content.unpublished", 9, "archive"),
-        ], worker.output()[-3000:]
-        assert payloads[1]["timestamp"] == _iso(when)
+        ], second.output()[-3000:]
+        assert payloads[2]["timestamp"] == _iso(when)
         sent_by = {r["headers"]["user-agent"] for r in receiver.requests}
         assert all(agent.startswith("sidcontent-webhooks/") for agent in sent_by)
     finally:

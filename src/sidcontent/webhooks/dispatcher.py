@@ -83,9 +83,11 @@ class Dispatcher:
             self.start()
 
     def become_local(self) -> None:
-        """Deliver in this process from now on (a Celery pool process)."""
+        """Deliver in this process from now on (a Celery pool process): start
+        now if an endpoint exists, else when a wake-up says one was made."""
         self.remote = None
-        self.start()
+        self._checked = False
+        self.start_if_needed()
 
     def nudge(self, _event: Event | None = None) -> None:
         if self.remote is not None:

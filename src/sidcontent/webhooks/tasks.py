@@ -2,7 +2,8 @@
 
 Each pool process of ``sidcontent worker`` runs the same dispatcher as a
 broker-less app (webhooks/dispatcher.py), in a thread of its own, started
-when Celery has forked it. Why a thread, not one task per delivery: a pool
+when Celery has forked it if an endpoint exists (else by the wake-up that
+follows the first endpoint's creation). Why a thread, not one task per delivery: a pool
 process spends minutes on an export, and a delivery may wait 15 s on a slow
 receiver; in a thread, neither ever waits behind the other, and the poll
 that finds retries and passed schedules needs no beat process. Deliveries
