@@ -90,7 +90,7 @@ class Worker(ThreadWorker):
         # the master would not survive it (and would not be wanted there).
         from sidcontent.webhooks.dispatcher import start_in_process
 
-        start_in_process(self.wsgi)
+        start_in_process(self.wsgi, wait=False)
 
     def accept(self, listener: Any) -> None:
         try:

@@ -163,15 +163,26 @@ def init_app(app: Flask) -> Dispatcher:
     return dispatcher
 
 
-def start_in_process(app: Any) -> None:
-    """Start the app's dispatcher here if it has work (a forked server worker's start)."""
+def start_in_process(app: Any, *, wait: bool = True) -> None:
+    """Start the app's dispatcher here if it has work (a forked server worker's start).
+
+    ``wait=False`` asks the database from a thread of its own, so a server
+    worker boots at once even while the database does not answer.
+    """
     dispatcher: Dispatcher | None = getattr(app, "extensions", {}).get("sidcontent.webhooks")
     if dispatcher is None:
         return
-    try:
-        dispatcher.start_if_needed()
-    except Exception:
-        log.exception("could not start the webhook dispatcher")
+
+    def start() -> None:
+        try:
+            dispatcher.start_if_needed()
+        except Exception:
+            log.exception("could not start the webhook dispatcher")
+
+    if wait:
+        start()
+    else:
+        threading.Thread(target=start, name="sidcontent-webhooks-start", daemon=True).start()
 
 
 __all__ = ["Dispatcher", "app_clock", "init_app", "start_in_process"]
