@@ -69,6 +69,10 @@ class CalendarExporter(Exporter):
     media_types = (MEDIA_TYPE,)
     options_schema = CalendarOptions
 
+    def preload(self) -> None:
+        # An export worker calls this before it forks a child per export.
+        import sidcontent_calendar.ics  # noqa: F401
+
     def export(
         self, bundle: ContentBundle, options: Mapping[str, Any], context: ExportContext
     ) -> Artifact:

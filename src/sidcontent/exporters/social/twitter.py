@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.resources
+import importlib.util
 import sys
 import threading
 from types import ModuleType
@@ -24,7 +25,12 @@ from types import ModuleType
 _LOCK = threading.Lock()
 
 
-def _resource_string(package: str, name: str) -> bytes:
+def _resource_string(module: str, name: str) -> bytes:
+    # pkg_resources takes a module's name (twitter-text passes its own) and
+    # reads beside it; importlib.resources wants the package it is in.
+    spec = importlib.util.find_spec(module)
+    is_package = spec is not None and spec.submodule_search_locations is not None
+    package = module if is_package else module.rpartition(".")[0]
     return importlib.resources.files(package).joinpath(name).read_bytes()
 
 
