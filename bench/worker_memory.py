@@ -15,7 +15,14 @@ wrk load on the read endpoints (list, bundle, detail, 304, ``/exporters``,
 
 Then each worker's RSS (and PSS, which shares out pages the workers have in
 common) is read from ``/proc``. The target is at most 80 MB RSS per
-sidcontent worker. Figures are printed, never asserted.
+sidcontent worker.
+
+What a lean web worker pays instead: each export's forked child imports the
+exporter's libraries itself. The second table times one export of each
+built-in exporter in a forked child (``sidcontent.exports.sandbox``, as the
+server runs it) from a process that never loaded them, then from the same
+process after ``preload_exporters()``, as ``sidcontent worker`` runs them.
+Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -103,10 +110,52 @@ def load(base_url: str, paths: tuple[str, ...], seconds: float) -> int:
     return bad
 
 
+EXPORTS = (
+    ("social", "application/json", {}),
+    ("poster", "application/pdf", {}),
+    ("newsletter", "text/html", {}),
+    ("calendar", "text/calendar", {}),
+)
+
+
+def export_costs(env: dict[str, str], rounds: int) -> list[tuple[str, float, float]]:
+    """(exporter, median ms from a lean process, median ms after preloading)."""
+    os.environ.update(env)
+    from sidcontent import create_app
+    from sidcontent.exports import sandbox
+
+    app = create_app()
+    service = app.extensions["sidcontent.exports"]
+    host = service.host
+    jobs = []
+    for name, media_type, given in EXPORTS:
+        registered = host.exporters[name]
+        options = registered.item.options_schema().load(given)
+        bundle = service.bundle("sid-2017", None)
+        jobs.append(sandbox.Job(name, registered.plugin, bundle, options, media_type, 1 << 26))
+
+    def median_ms(job: sandbox.Job) -> float:
+        samples = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            outcome = sandbox.run(job, host, 60)
+            samples.append((time.perf_counter() - started) * 1000)
+            if not isinstance(outcome, sandbox.Produced):
+                raise RuntimeError(f"{job.exporter} failed: {outcome}")
+        return statistics.median(samples)
+
+    lean = [median_ms(job) for job in jobs]
+    host.preload_exporters()
+    warm = [median_ms(job) for job in jobs]
+    app.extensions["sidcontent.db"].dispose()
+    return [(job.exporter, a, b) for job, a, b in zip(jobs, lean, warm, strict=True)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=2, help="seconds of wrk per URL")
     parser.add_argument("--rounds", type=int, default=2, help="passes over the URLs")
+    parser.add_argument("--export-rounds", type=int, default=5, help="exports per case")
     parser.add_argument("--fixtures", type=Path, default=ROOT / "fixtures")
     args = parser.parse_args(argv)
     if not wrk.available():
@@ -155,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  .. round {round_no + 1}: {name}", file=sys.stderr, flush=True)
                     bad += load(base, paths, args.seconds)
             measured = {name: workers_of(base) for name, (base, _) in servers_under_test.items()}
+        print("  .. exports in forked children, lean then preloaded", file=sys.stderr, flush=True)
+        costs = export_costs(env, args.export_rounds)
     bare_rss = statistics.mean(w.rss_mb for w in measured["bare Flask"])
     print(f"\n{'server':<18} {'RSS/worker MB':>14} {'PSS/worker MB':>14} {'x bare':>7}  target")
     for name, workers in measured.items():
@@ -166,6 +217,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<18} {rss:>14.1f} {pss:>14.1f} {rss / bare_rss:>6.2f}x  {goal}")
         if len(workers) != servers.WORKERS:
             print(f"  (found {len(workers)} workers, expected {servers.WORKERS})")
+    print(
+        f"\none export in a forked child, median of {args.export_rounds} "
+        "(lean: a web worker; preloaded: sidcontent worker)"
+    )
+    print(f"{'exporter':<12} {'lean ms':>9} {'preloaded ms':>13} {'lean/preloaded':>15}")
+    for name, lean, warm in costs:
+        print(f"{name:<12} {lean:>9.1f} {warm:>13.1f} {lean / warm:>14.2f}x")
     if bad:
         print(f"\nwarning: {bad} responses were not 2xx/3xx or failed at the socket")
     return 0
