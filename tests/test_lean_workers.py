@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.auth_helpers import make_token
+from tests.auth_helpers import app_env, make_token
 from tests.conftest import fresh_database, make_app
 
 PROBE = Path(__file__).with_name("lean_probe.py")
@@ -35,13 +35,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         app = make_app(url, tmp_path)
         token = make_token(app, "lean", "marketer")
         app.extensions["sidcontent.db"].dispose()
-        env = {
-            **os.environ,
-            "SIDCONTENT_DATABASE_URL": url,
-            "SIDCONTENT_INSTANCE_PATH": app.instance_path,
-            "SIDCONTENT_SECRET_KEY": app.config["SECRET_KEY"],
-            "SIDCONTENT_RATE_LIMIT_EXPORTS": "1000000/minute",
-        }
+        env = {**os.environ, **app_env(app), "SIDCONTENT_RATE_LIMIT_EXPORTS": "1000000/minute"}
         done = subprocess.run(
             [sys.executable, str(PROBE), token],
             env=env,

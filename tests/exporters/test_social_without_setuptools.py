@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.auth_helpers import app_env
 from tests.conftest import make_app
 
 pytestmark = pytest.mark.slow  # two fresh interpreters running an export each
@@ -43,13 +44,9 @@ def _export(env: dict[str, str]) -> dict[str, object]:
 def test_social_export_needs_no_pkg_resources(tmp_path: Path) -> None:
     app = make_app(f"sqlite:///{tmp_path / 'social.sqlite3'}", tmp_path)
     app.extensions["sidcontent.db"].dispose()
-    env = {
-        **os.environ,
-        "SIDCONTENT_DATABASE_URL": app.config["DATABASE_URL"],
-        "SIDCONTENT_INSTANCE_PATH": app.instance_path,
-        "SIDCONTENT_SECRET_KEY": app.config["SECRET_KEY"],
-        "SIDCONTENT_STRICT_PLUGINS": "1",  # a plugin that fails to import stops the command
-    }
+    # Strict: a plugin that fails to import stops the command, rather than
+    # leaving "no exporter named social" to explain.
+    env = {**os.environ, **app_env(app), "SIDCONTENT_STRICT_PLUGINS": "1"}
     blocked = tmp_path / "no-setuptools"
     (blocked / "pkg_resources").mkdir(parents=True)
     (blocked / "pkg_resources" / "__init__.py").write_text(MISSING)
