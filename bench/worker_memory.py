@@ -11,7 +11,9 @@ wrk load on the read endpoints (list, bundle, detail, 304, ``/exporters``,
 - **sidcontent**: the API as it serves reads, exporters' libraries unloaded;
 - **exporters loaded**: the same API whose workers also ran every exporter's
   ``preload()`` at start, which is what each web worker carried before the
-  exporters loaded their libraries lazily (and what an export worker holds).
+  exporters loaded their libraries lazily (and what an export worker holds);
+- **sidcontent serve**: the production command (the app loaded once, then
+  forked into threaded workers, which share its pages: compare PSS).
 
 Then each worker's RSS (and PSS, which shares out pages the workers have in
 common) is read from ``/proc``. The target is at most 80 MB RSS per
@@ -29,11 +31,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -89,6 +94,44 @@ def workers_of(base_url: str) -> list[Worker]:
         if bind.encode() in argv:
             found[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
     return [_measure(pid) for pid, ppid in sorted(found.items()) if ppid in found]
+
+
+def children_of(pid: int) -> list[Worker]:
+    """The processes whose parent is ``pid``: ``sidcontent serve``'s workers."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(_measure(int(entry.name)))
+    return found
+
+
+@contextmanager
+def sidcontent_serve(env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
+    """``sidcontent serve`` as an operator runs it (the app loaded before gunicorn
+    forks, threaded workers); yield its base URL and its pid."""
+    port = servers.free_port()
+    argv = [str(servers.BIN / "sidcontent"), "serve", "--host", servers.HOST, "--port", str(port)]
+    argv += ["--workers", str(servers.WORKERS)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+        )
+    base = f"http://{servers.HOST}:{port}"
+    try:
+        servers._wait_ready(base + "/healthz", process, log)
+        yield base, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _measure(pid: int) -> Worker:
@@ -198,12 +241,15 @@ def main(argv: list[str] | None = None) -> int:
                     READS,
                 ),
             }
+            serve_url, serve_pid = stack.enter_context(sidcontent_serve(env, workdir / "serve.log"))
+            servers_under_test["sidcontent serve"] = (serve_url, READS)
             bad = 0
             for round_no in range(args.rounds):
                 for name, (base, paths) in servers_under_test.items():
                     print(f"  .. round {round_no + 1}: {name}", file=sys.stderr, flush=True)
                     bad += load(base, paths, args.seconds)
             measured = {name: workers_of(base) for name, (base, _) in servers_under_test.items()}
+            measured["sidcontent serve"] = children_of(serve_pid)
         print("  .. exports in forked children, lean then preloaded", file=sys.stderr, flush=True)
         costs = export_costs(env, args.export_rounds)
     bare_rss = statistics.mean(w.rss_mb for w in measured["bare Flask"])
@@ -212,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         rss = statistics.mean(w.rss_mb for w in workers)
         pss = statistics.mean(w.pss_mb for w in workers)
         goal = ""
-        if name == "sidcontent":
+        if name.startswith("sidcontent"):
             goal = f"<= {TARGET_MB:.0f} MB: {'met' if rss <= TARGET_MB else 'missed'}"
         print(f"{name:<18} {rss:>14.1f} {pss:>14.1f} {rss / bare_rss:>6.2f}x  {goal}")
         if len(workers) != servers.WORKERS:
