@@ -69,9 +69,11 @@ def _bundle(wanted: dict[str, Any]) -> ContentBundle | None:
     except editing.NotFound:
         return None
     now = utcnow()
-    rows = queries.get_bundle(db, row.campaign.slug, now, preview=True)
-    if rows is None:
-        return None
+    campaign = row.campaign
+    # The campaign's other messages would only be left out again: not loaded.
+    resources = queries.list_resources(
+        db, {"campaign": campaign.slug}, None, 10_000, now, preview=True
+    ).items
     locale = wanted["locale"]
     requested = (locale,)
     message = representation.message(row, requested, now)
@@ -84,7 +86,7 @@ def _bundle(wanted: dict[str, Any]) -> ContentBundle | None:
         locale=locale,
     )
     payload = representation.bundle(
-        queries.BundleRows(rows.campaign, rows.theme, [], rows.resources), requested, now
+        queries.BundleRows(campaign, campaign.theme, [], resources), requested, now
     )
     payload["messages"] = [message]
     payload["requested_locale"] = locale
