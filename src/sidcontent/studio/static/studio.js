@@ -84,8 +84,12 @@
   // Queued exports: poll until done, then offer the download.
   document.querySelectorAll("[data-export-status]").forEach(function (el) {
     var url = el.getAttribute("data-export-status");
+    var failures = 0;
     function poll() {
-      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (s) {
+      fetch(url, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) { throw new Error(String(r.status)); }
+        return r.json();
+      }).then(function (s) {
         el.textContent = s.status + (s.position ? " (#" + s.position + ")" : "");
         el.className = "status status-" + s.status;
         if (s.status === "queued" || s.status === "running") { setTimeout(poll, 1500); return; }
@@ -95,6 +99,9 @@
           var cell = el.closest("tr").lastElementChild;
           cell.textContent = ""; cell.appendChild(a);
         }
+      }).catch(function () {
+        // A server restart or a network blip: ask again later, but not for ever.
+        if (++failures < 10) { setTimeout(poll, 5000); }
       });
     }
     setTimeout(poll, 1000);
