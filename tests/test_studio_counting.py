@@ -16,7 +16,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.studio_kit import sign_in
+from tests.pluginkit import plugin_app
+from tests.studio_kit import make_tokens, sign_in
 
 MESSAGE = 21  # a published message of sid-2025, written in en
 CAMPAIGN = "sid-2025"
@@ -48,6 +49,36 @@ def _count(client: FlaskClient, csrf: str, **texts: Any) -> Any:
     )
     assert response.status_code == 200, response.get_data(True)
     return response.get_json()
+
+
+# A third party's network (120 characters, counted as code points) and a
+# co-branding step that adds a hashtag to every message before any export.
+COBRAND = """
+from dataclasses import replace
+
+from sidcontent import hookimpl
+from sidcontent.exporting import SocialPlatform
+
+
+class Tiny(SocialPlatform):
+    name = "tiny"
+    title = "Tiny"
+    limit = 120
+
+    def count(self, text):
+        return len(text)
+
+
+@hookimpl
+def register_social_platforms(register):
+    register(Tiny())
+
+
+@hookimpl
+def prepare_bundle(bundle, exporter, options, settings):
+    messages = tuple(replace(m, hashtags=(*m.hashtags, "CoBranded")) for m in bundle.messages)
+    return replace(bundle, messages=messages)
+"""
 
 
 def _save_and_export(app: Flask, headers: dict[str, str], texts: dict[str, Any]) -> Any:
@@ -175,3 +206,19 @@ def test_a_marketer_may_not_count(editing_app: Flask, callers) -> None:
         headers={"X-CSRF-Token": csrf},
     )
     assert response.status_code == 403
+
+
+def test_plugins_count_as_in_the_export(tmp_path) -> None:
+    """A plugin's platform gets its counter, and a plugin's prepare_bundle
+    changes the counted post as it changes the exported one."""
+    with plugin_app(tmp_path, {"cobrand": COBRAND}) as app:
+        secrets = make_tokens(app, prefix="p-")
+        client = app.test_client()
+        csrf = sign_in(client, secrets["publisher"])
+        counted = _count(client, csrf, **TEXTS)
+        assert counted["error"] is None
+        doc = _save_and_export(app, {"Authorization": f"Bearer {secrets['publisher']}"}, TEXTS)
+        assert _by_platform(counted) == _exported(doc)
+        tiny = next(p for p in counted["platforms"] if p["platform"] == "tiny")
+        assert tiny["mode"] == "thread" and tiny["parts"] >= 3
+        assert any("#CoBranded" in part["text"] for post in doc["posts"] for part in post["parts"])
