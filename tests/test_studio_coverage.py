@@ -114,7 +114,7 @@ def test_the_grid_and_the_coverage_report_agree(editing_app: Flask, callers) -> 
                 seen.add("translated")
             for stale in group["stale"]:
                 shown = cells[(kind, stale["id"])][locale]
-                assert shown == f"Stale: source changed in revision {stale['source_revision']}"
+                assert shown == f"Stale (source rev. {stale['source_revision']})"
                 seen.add("stale")
             for item in group["missing"]:
                 shown = cells[(kind, item)][locale]

@@ -76,7 +76,7 @@ EN: dict[str, str] = {
     "coverage.translated": "Translated",
     "coverage.missing": "Missing",
     "coverage.falls_back": "Falls back to {locale}",
-    "coverage.stale": "Stale: source changed in revision {revision}",
+    "coverage.stale": "Stale (source rev. {revision})",
     "schedule.title": "Schedule",
     "schedule.none": "Nothing is scheduled.",
     "schedule.at": "Publish at (UTC)",
