@@ -21,6 +21,7 @@ from tests.studio_kit import make_tokens, sign_in
 
 MESSAGE = 21  # a published message of sid-2025, written in en
 CAMPAIGN = "sid-2025"
+MERGE = "application/merge-patch+json"
 HEADLINE = "Spot the scam 🕵️‍♀️ before it spots you"
 BODY = (
     "Scammers copy the shops and games you love 🎮👩‍👩‍👧: check the address, "
@@ -41,10 +42,12 @@ def _secret(callers: dict[str, dict[str, str]], role: str) -> str:
     return callers[role]["Authorization"].removeprefix("Bearer ")
 
 
-def _count(client: FlaskClient, csrf: str, **texts: Any) -> Any:
+def _count(
+    client: FlaskClient, csrf: str, message: int = MESSAGE, locale: str = "en", **texts: Any
+) -> Any:
     response = client.post(
         "/studio/count",
-        json={"message": MESSAGE, "locale": "en", **texts},
+        json={"message": message, "locale": locale, **texts},
         headers={"X-CSRF-Token": csrf},
     )
     assert response.status_code == 200, response.get_data(True)
@@ -98,18 +101,24 @@ def _save_and_export(app: Flask, headers: dict[str, str], texts: dict[str, Any])
         headers={
             **headers,
             "If-Match": current.headers["ETag"],
-            "Content-Type": "application/merge-patch+json",
+            "Content-Type": MERGE,
         },
     )
     assert saved.status_code == 200, saved.get_data(True)
+    return _export(app, headers, MESSAGE, "en")
+
+
+def _export(app: Flask, headers: dict[str, str], message: int, locale: str) -> Any:
+    """The social export (JSON) of one message in one locale, through the API."""
+    api = app.test_client()
     exported = api.post(
         "/api/v1/exports",
         json={
             "exporter": "social",
             "campaign": CAMPAIGN,
-            "locale": "en",
+            "locale": locale,
             "media_type": "application/json",
-            "message_ids": [MESSAGE],
+            "message_ids": [message],
         },
         headers=headers,
     )
@@ -159,6 +168,28 @@ def test_a_short_message_is_one_post_each(editing_app: Flask, callers, editor) -
     doc = _save_and_export(editing_app, callers["publisher"], short)
     assert _by_platform(counted) == _exported(doc)
     assert {mode for mode, _ in _by_platform(counted).values()} == {"single"}
+
+
+def test_a_locale_left_empty_counts_the_fallback(editing_app: Flask, callers, editor) -> None:
+    """Message 31 has no French: the editor shows French empty (English greyed),
+    and the export of French falls back to the English text, with the English
+    "Link in bio" line on Instagram. The counters count that, not French."""
+    client, csrf = editor
+    headers = callers["publisher"]
+    link = "https://example.org/fr-or-not"
+    api = editing_app.test_client()
+    current = api.get("/api/v1/messages/31?preview=true", headers=headers)
+    saved = api.patch(
+        "/api/v1/messages/31",
+        json={"link": link},
+        headers={**headers, "If-Match": current.headers["ETag"], "Content-Type": MERGE},
+    )
+    assert saved.status_code == 200, saved.get_data(True)
+    counted = _count(client, csrf, message=31, locale="fr", link=link)
+    doc = _export(editing_app, headers, 31, "fr")
+    assert _by_platform(counted) == _exported(doc)
+    instagram = next(p for p in doc["posts"] if p["platform"] == "instagram")
+    assert "Link in bio" in instagram["parts"][0]["text"]
 
 
 def test_what_the_export_refuses_is_said_in_place_of_counts(editor) -> None:

@@ -36,6 +36,7 @@ from sidcontent.studio.strings import t
 SOCIAL = "social"
 JSON = "application/json"
 MAX_TEXT = 20_000
+TEXTS = ("headline", "body", "call_to_action")  # a message's translated fields
 # A counter that waits longer than this is no longer live: the export's own
 # limit (SIDCONTENT_EXPORT_TIMEOUT) may be minutes.
 MAX_SECONDS = 10.0
@@ -78,13 +79,15 @@ def _bundle(wanted: dict[str, Any]) -> ContentBundle | None:
     requested = (locale,)
     message = representation.message(row, requested, now)
     message.update(
-        headline=wanted["headline"],
-        body=wanted["body"] or None,
-        call_to_action=wanted["call_to_action"] or None,
         link=wanted["link"].strip() or None,
         hashtags=[tag.strip() for tag in wanted["hashtags"] if tag.strip()],
-        locale=locale,
     )
+    # Stripped, and empty as None, as a save stores them. A locale with no text
+    # typed is one the save leaves untranslated: the export then falls back
+    # (to another locale's text and its "link in bio" language), and so do we.
+    texts = {name: wanted[name].strip() or None for name in TEXTS}
+    if any(texts.values()):
+        message.update(texts, headline=texts["headline"] or "", locale=locale)
     payload = representation.bundle(
         queries.BundleRows(campaign, campaign.theme, [], resources), requested, now
     )

@@ -22,12 +22,12 @@
     var form = out.closest("form");
     var locale = out.getAttribute("data-locale");
     var timer = null, seq = 0;
-    function field(name, fallback) {
+    // As typed: a locale left empty is counted with the fallback the export uses.
+    function field(name) {
       var el = form.elements.namedItem(name);
-      if (!el || typeof el.value !== "string") { return ""; }
-      return el.value || (fallback ? el.getAttribute("placeholder") || "" : "");
+      return el && typeof el.value === "string" ? el.value : "";
     }
-    function text(name) { return field("translations." + locale + "." + name, true); }
+    function text(name) { return field("translations." + locale + "." + name); }
     function update() {
       var mine = ++seq;
       post("count", {
@@ -36,8 +36,8 @@
         headline: text("headline"),
         body: text("body"),
         call_to_action: text("call_to_action"),
-        link: field("link", false),
-        hashtags: field("hashtags", false).split(",").map(function (s) { return s.trim(); }).filter(Boolean)
+        link: field("link"),
+        hashtags: field("hashtags").split(",").map(function (s) { return s.trim(); }).filter(Boolean)
       }).then(function (data) {
         if (mine !== seq) { return; }
         out.setAttribute("aria-busy", "false");
