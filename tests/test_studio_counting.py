@@ -9,6 +9,7 @@ compares platform by platform.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import orjson
@@ -253,3 +254,29 @@ def test_plugins_count_as_in_the_export(tmp_path) -> None:
         tiny = next(p for p in counted["platforms"] if p["platform"] == "tiny")
         assert tiny["mode"] == "thread" and tiny["parts"] >= 3
         assert any("#CoBranded" in part["text"] for post in doc["posts"] for part in post["parts"])
+
+
+HANGS = """
+import time
+
+from sidcontent import hookimpl
+
+
+@hookimpl
+def prepare_bundle(bundle, exporter, options, settings):
+    time.sleep(30)
+"""
+
+
+def test_a_plugin_that_hangs_costs_the_counters_a_second(tmp_path) -> None:
+    """Counting runs in the export sandbox, under the export time limit: a
+    plugin stuck in prepare_bundle is stopped, and the counters say why."""
+    with plugin_app(tmp_path, {"hangs": HANGS}, EXPORT_TIMEOUT=1) as app:
+        secrets = make_tokens(app, prefix="h-")
+        client = app.test_client()
+        csrf = sign_in(client, secrets["editor"])
+        started = time.monotonic()
+        counted = _count(client, csrf, **TEXTS)
+        assert time.monotonic() - started < 10
+        assert counted["platforms"] == []
+        assert "ran longer than 1 s" in counted["error"]
