@@ -286,8 +286,8 @@ class Exporter(abc.ABC):
         reads; the studio calls it in a web process at an editor's first live
         count, since every count is an export run in a forked child. Each export
         runs in a child forked from that process, so what is imported or parsed
-        here (libraries, fonts) costs the child nothing. Failing here only costs
-        the time saved: the host logs it and ``export`` still runs.
+        here (libraries, fonts) costs the child nothing. Failing here
+        only costs the time saved: the host logs it and ``export`` still runs.
         """
         return None  # optional: most exporters have nothing worth loading early
 
