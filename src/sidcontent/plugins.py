@@ -183,6 +183,7 @@ class PluginHost:
             given_settings(os.environ, {}) if plugin_settings is None else plugin_settings
         )
         self._modules: dict[str, Any] = {}
+        self._preloaded: set[str] = set()  # exporters whose preload() has run here
         for name in self.disabled:
             self.pm.set_blocked(name)
         if sources is None:
@@ -393,6 +394,34 @@ class PluginHost:
 
             calls.append((impl.plugin_name, call))
         return calls
+
+    def preload_exporters(self, names: Iterable[str] | None = None) -> list[str]:
+        """Run the ``preload`` of every exporter (or those ``names``d), once each.
+
+        For a process about to run many exports of them. Returns the exporters
+        whose preload failed. A failure is logged against the plugin and
+        changes nothing else: its exports load what they need themselves, and
+        fail there, with the export record saying why.
+        """
+        failed = []
+        wanted = self.exporters.keys() if names is None else names
+        for name in wanted:
+            registered = self.exporters.get(name)
+            if registered is None or name in self._preloaded:
+                continue
+            self._preloaded.add(name)
+            try:
+                registered.item.preload()
+            except Exception as exc:
+                failed.append(name)
+                log.warning(
+                    "plugin %r: preloading exporter %r failed: %s\n%s",
+                    registered.plugin,
+                    name,
+                    describe(exc),
+                    "".join(traceback.format_exception(exc)).rstrip(),
+                )
+        return failed
 
     def export_context(self, registered: Registered, media_type: str) -> ExportContext:
         """What an exporter's ``export`` gets besides the content and its options."""
