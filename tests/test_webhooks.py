@@ -248,3 +248,15 @@ def test_every_webhook_operation_is_for_admins_only(hook_app, callers):
             assert answer.status_code == expected, (method, path, caller)
         admitted = client.open(url, method=method, headers=callers["admin"], json={})
         assert admitted.status_code not in (401, 403), (method, path)
+
+
+def test_a_new_endpoint_gets_only_what_happens_after_it(hook_app, callers, receiver):
+    client, admin = hook_app.test_client(), callers["admin"]
+    # Events with no endpoint to want them: nobody's news, later either.
+    for message in (8, 9):
+        assert client.post(f"/api/v1/messages/{message}/archive", headers=admin).status_code == 200
+    _subscribe(client, admin, receiver)
+    assert client.post("/api/v1/messages/10/archive", headers=admin).status_code == 200
+    receiver.wait_for(1)
+    time.sleep(2.5)  # a whole poll: the backlog must not follow
+    assert [p["data"]["id"] for p in receiver.verified()] == [10]

@@ -118,7 +118,7 @@ def fan_out(session: Session, now: datetime, limit: int = 100) -> int:
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             continue  # another dispatcher has it
         for endpoint in endpoints:
-            if endpoint.wants(event.type):
+            if endpoint.after_seq < event.seq and endpoint.wants(event.type):
                 session.add(
                     WebhookDelivery(
                         endpoint_id=endpoint.id,

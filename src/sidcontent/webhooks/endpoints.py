@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from sidcontent.content.events import EVENT_TYPES
+from sidcontent.content.events import EVENT_TYPES, OutboxEvent
 from sidcontent.webhooks import signing
 from sidcontent.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -62,6 +62,7 @@ def create(
         secret=signing.new_secret(),
         created_at=now,
         updated_at=now,
+        after_seq=session.scalar(select(func.coalesce(func.max(OutboxEvent.seq), 0))) or 0,
     )
     session.add(endpoint)
     session.flush()

@@ -36,6 +36,9 @@ class WebhookEndpoint(Base):
     previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The outbox's end when it was made: it gets only the events after it,
+    # not the backlog of events no endpoint was there to want.
+    after_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def wants(self, event_type: str) -> bool:
         return not self.events or event_type in self.events

@@ -1,4 +1,5 @@
-"""go-lives: one row per scheduled item's announced go-live (content.published once)
+"""go-lives: one row per scheduled item's announced go-live (content.published once);
+webhook endpoints get only the events after their creation (after_seq)
 
 Revision ID: 0007_go_lives
 Revises: 0006_studio_sessions
@@ -28,7 +29,11 @@ def upgrade() -> None:
             "item_type", "item_id", "publish_at", name=op.f("pk_content_go_lives")
         ),
     )
+    with op.batch_alter_table("webhook_endpoints") as batch:
+        batch.add_column(sa.Column("after_seq", sa.Integer(), server_default="0", nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("webhook_endpoints") as batch:
+        batch.drop_column("after_seq")
     op.drop_table("content_go_lives")
