@@ -28,9 +28,9 @@ def worker(concurrency: int, loglevel: str) -> None:
     assert celery is not None
     require_migrated(app)
     service = app.extensions["sidcontent.exports"]
-    reaped = service.reap_lost()
+    reaped = service.reap()
     if reaped:
-        click.echo(f"failed {reaped} export(s) whose worker was lost", err=True)
+        click.echo(f"settled {reaped} export(s) that no worker would finish", err=True)
     # The pool's processes fork from this one: they must not share its
     # connections (each also drops what it inherits, see sidcontent.db).
     app.extensions["sidcontent.db"].dispose()
