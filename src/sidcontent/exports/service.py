@@ -30,6 +30,7 @@ from sidcontent.content.models import utcnow
 from sidcontent.content.schemas import SLUG_RE
 from sidcontent.db import Database
 from sidcontent.exporting import ContentBundle, ExportRecord, base_media_type
+from sidcontent.exports import options as option_rules
 from sidcontent.exports import sandbox
 from sidcontent.exports import store as export_store
 from sidcontent.exports.queue import Queue, limits
@@ -196,7 +197,7 @@ class Exports:
 
     def options(self, registered: Registered, options: Mapping[str, Any]) -> dict[str, Any]:
         try:
-            loaded: dict[str, Any] = registered.item.options_schema().load(dict(options))
+            loaded = option_rules.load(registered.item.options_schema(), options)
         except ValidationError as exc:
             messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
             raise ExportRejected(
