@@ -149,9 +149,7 @@ def test_a_lost_message_is_queued_again_once_and_runs(cluster):
     try:
         done = wait(cluster["a"], cluster["token"], export_id, timeout=60)
         assert done["status"] == "succeeded", (done, worker.output()[-2000:])
-        status, _, content = cluster["a"].request(
-            "GET", done["artifact"]["url"], cluster["token"]
-        )
+        status, _, content = cluster["a"].request("GET", done["artifact"]["url"], cluster["token"])
         assert (status, content) == (200, b"flushed")
         assert export_events(cluster["database"], export_id) == ["export.succeeded"]
     finally:
