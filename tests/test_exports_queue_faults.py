@@ -90,11 +90,16 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         )
         processes.append(server)
 
-        def start_worker(label: str, with_plugins: bool = True) -> Process:
+        def start_worker(label: str, with_plugins: bool = True, concurrency: int = 1) -> Process:
             extra = {"SIDCONTENT_PLUGINS_DIR": str(plugins)} if with_plugins else {}
+            # Workers reap too (when they start and at each job); a long
+            # deadline of their own leaves the test's polls of server A to
+            # decide when a queued job is queued again or failed.
+            env = environment(database, tmp_path / f"w-{label}", **shared, **extra)
+            env["SIDCONTENT_EXPORT_QUEUE_DEADLINE"] = "600"
             worker = Process(
-                [SIDCONTENT, "worker", "--concurrency", "1"],
-                environment(database, tmp_path / f"w-{label}", **shared, **extra),
+                [SIDCONTENT, "worker", "--concurrency", str(concurrency)],
+                env,
                 tmp_path / f"worker-{label}.log",
             )
             processes.append(worker)
@@ -143,8 +148,8 @@ def test_a_lost_message_is_queued_again_once_and_runs(cluster):
     export_id = _queued(cluster, "flushed")
     assert redis.llen(QUEUE_NAME) == 1
     redis.flushdb()  # the broker loses the message: no worker will ever see it
-    # Nothing polls before the worker is up; it finds the job by itself
-    # (the reaper runs when it starts) or at the next poll.
+    # Nothing polls before the worker is up; the next poll past the deadline
+    # queues the job again.
     worker = cluster["start_worker"]("flushed")
     try:
         done = wait(cluster["a"], cluster["token"], export_id, timeout=60)
@@ -173,6 +178,26 @@ def test_a_job_no_worker_takes_fails_once_naming_the_missing_worker(cluster):
         assert wait_for(lambda: _drained(redis), 60), worker.output()[-2000:]
         assert record(cluster["a"], cluster["token"], export_id)["status"] == "failed"
         assert export_events(cluster["database"], export_id) == ["export.failed"]
+    finally:
+        worker.stop()
+
+
+def test_a_job_queued_again_while_its_message_waits_is_finished_once(cluster):
+    redis = cluster["redis"]
+    export_id = _queued(cluster, "twice", seconds=2)
+    # Polled past the deadline with no worker: a second message for one job.
+    assert wait_for(
+        lambda: record(cluster["a"], cluster["token"], export_id) and redis.llen(QUEUE_NAME) == 2,
+        3 * DEADLINE,
+    )
+    # Two processes take the two messages at once; the record is settled,
+    # and announced, by one of them only.
+    worker = cluster["start_worker"]("twice", concurrency=2)
+    try:
+        assert wait_for(lambda: _drained(redis), 60), worker.output()[-2000:]
+        done = record(cluster["a"], cluster["token"], export_id)
+        assert done["status"] == "succeeded", done
+        assert export_events(cluster["database"], export_id) == ["export.succeeded"]
     finally:
         worker.stop()
 
