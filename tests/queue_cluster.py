@@ -22,9 +22,28 @@ from sqlalchemy import create_engine, make_url, select
 from sidcontent.content.events import OutboxEvent
 from tests import needs
 from tests.conftest import TEST_DATABASE_URL, fresh_database
+from tests.pluginkit import exporter_source
 from tests.servers import Server
 
 QUEUE_NAME = "sidcontent.exports"  # the Redis list Celery keeps our messages in
+
+# An exporter that takes as long as it is told to, and returns its tag.
+SLOW = exporter_source(
+    "slow",
+    """
+    import time
+    time.sleep(float(options.get("seconds", 0)))
+    return Artifact("slow.txt", "text/plain", options.get("tag", "").encode() or b"done")
+    """,
+).replace(
+    "class E(Exporter):",
+    "from marshmallow import Schema, fields\n\n"
+    "class Options(Schema):\n"
+    "    seconds = fields.Float(load_default=0)\n"
+    "    tag = fields.String(load_default='')\n\n"
+    "class E(Exporter):\n"
+    "    options_schema = Options",
+)
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from sidcontent.content.models import utcnow
 from sidcontent.exports.store import ArtifactChunk, ArtifactRow, ExportRow
 from tests.conftest import FIXTURES
 from tests.pluginkit import exporter_source, marketer_client, plugin_app, write_plugins
+from tests.queue_cluster import alive
 
 # Bytes of a size the request asks for: several chunks of the database store.
 SIZED = exporter_source(
@@ -277,18 +278,10 @@ def test_the_export_child_dies_with_its_parent(tmp_path):
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(10)
         deadline = time.monotonic() + 10
-        while _alive(child) and time.monotonic() < deadline:
+        while alive(child) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not _alive(child), "the export child outlived its killed parent"
+        assert not alive(child), "the export child outlived its killed parent"
     finally:
         if parent.poll() is None:
             parent.kill()
             parent.wait()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"

@@ -30,8 +30,9 @@ import pytest
 from tests import needs
 from tests.auth_helpers import bearer, make_token
 from tests.conftest import make_app
-from tests.pluginkit import exporter_source, write_plugins
+from tests.pluginkit import write_plugins
 from tests.queue_cluster import (
+    SLOW,
     alive,
     post,
     postgresql_database,
@@ -45,24 +46,6 @@ pytestmark = pytest.mark.slow
 
 EXPORT_TIMEOUT = 6  # seconds: the queue's hard limit is this + 20
 POSTERS = 50
-
-# An exporter that takes as long as it is told to.
-SLOW = exporter_source(
-    "slow",
-    """
-    import time
-    time.sleep(float(options.get("seconds", 1)))
-    return Artifact("slow.txt", "text/plain", options.get("tag", "").encode() or b"done")
-    """,
-).replace(
-    "class E(Exporter):",
-    "from marshmallow import Schema, fields\n\n"
-    "class Options(Schema):\n"
-    "    seconds = fields.Float(load_default=1)\n"
-    "    tag = fields.String(load_default='')\n\n"
-    "class E(Exporter):\n"
-    "    options_schema = Options",
-)
 
 
 @pytest.fixture(scope="module")
