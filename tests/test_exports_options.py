@@ -114,6 +114,32 @@ def test_refused_options_record_nothing(client):
     assert after == before
 
 
+def test_plugin_authors_run_exporter_applies_the_same_rules(run_exporter):
+    from marshmallow import Schema, ValidationError, fields, validate
+
+    from sidcontent.exporting import Artifact, Exporter
+
+    class Options(Schema):
+        code = fields.String(validate=validate.Regexp(r"^[a-z]+$"))
+        note = fields.String()
+
+    class Coded(Exporter):
+        name = "coded"
+        title = "Coded"
+        media_types = ("text/plain",)
+        options_schema = Options
+
+        def export(self, bundle, options):
+            return Artifact("c.txt", "text/plain", options.get("code", "").encode())
+
+    assert run_exporter(Coded(), options={"code": "ok"}).content == b"ok"
+    with pytest.raises(ValidationError) as refused:
+        run_exporter(Coded(), options={"code": "ok\n"})
+    assert refused.value.messages == {"code": ["String does not match expected pattern."]}
+    with pytest.raises(ValidationError):
+        run_exporter(Coded(), options={"note": "\x1b"})
+
+
 @pytest.mark.parametrize(
     ("exporter", "options", "field"),
     [
