@@ -74,13 +74,15 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         )
         processes.append(server)
 
-        def start_worker(label: str, with_plugins: bool = True, concurrency: int = 1) -> Process:
+        def start_worker(
+            label: str, with_plugins: bool = True, concurrency: int = 1, deadline: int = 600
+        ) -> Process:
             extra = {"SIDCONTENT_PLUGINS_DIR": str(plugins)} if with_plugins else {}
             # Workers reap too (when they start and at each job); a long
             # deadline of their own leaves the test's polls of server A to
             # decide when a queued job is queued again or failed.
             env = environment(database, tmp_path / f"w-{label}", **shared, **extra)
-            env["SIDCONTENT_EXPORT_QUEUE_DEADLINE"] = "600"
+            env["SIDCONTENT_EXPORT_QUEUE_DEADLINE"] = str(deadline)
             worker = Process(
                 [SIDCONTENT, "worker", "--concurrency", str(concurrency)],
                 env,
@@ -143,6 +145,25 @@ def test_a_lost_message_is_queued_again_once_and_runs(cluster):
         assert export_events(cluster["database"], export_id) == ["export.succeeded"]
     finally:
         worker.stop()
+
+
+def test_a_lost_message_is_found_by_the_worker_with_nobody_polling(cluster):
+    # A client waiting for the export.* webhook never polls: the worker's own
+    # timer (every deadline / 4) must notice. Its deadline outlasts its boot,
+    # so the reaping it does when it starts finds nothing yet.
+    redis = cluster["redis"]
+    export_id = _queued(cluster, "unpolled")
+    redis.flushdb()
+    started = time.monotonic()
+    worker = cluster["start_worker"]("timer", deadline=20)
+    try:
+        assert wait_for(
+            lambda: export_events(cluster["database"], export_id) == ["export.succeeded"], 90
+        ), worker.output()[-2000:]
+        assert time.monotonic() - started < 90
+    finally:
+        worker.stop()
+    assert record(cluster["a"], cluster["token"], export_id)["status"] == "succeeded"
 
 
 def test_a_job_no_worker_takes_fails_once_naming_the_missing_worker(cluster):

@@ -161,3 +161,45 @@ def register(celery: Celery, service: Exports) -> None:
         outcome = run_queued(service, export_id, body)
         log.info("export %s: %s", export_id, outcome)
         return outcome
+
+    celery.steps["worker"].add(_reaper_step(service))
+
+
+def reap_interval(service: Exports) -> float:
+    """How often a worker looks for jobs nobody will finish: often enough
+    that a lost message is queued again soon after its deadline."""
+    return min(60.0, max(1.0, service.queue_deadline / 4))
+
+
+def _reaper_step(service: Exports) -> type:
+    """A worker bootstep that reaps on a timer in the worker's main process.
+
+    Without it, only clients that poll (and jobs that arrive) would notice a
+    lost message; one that waits for the ``export.*`` webhook never polls.
+    """
+    from celery import bootsteps
+
+    def reap() -> None:
+        try:
+            reaped = service.reap()
+        except Exception:  # the database may be away for a while: try next time
+            log.exception("reaping lost exports failed")
+            return
+        if reaped:
+            log.info("settled %d export(s) that no worker would finish", reaped)
+
+    class Reaper(bootsteps.StartStopStep):  # type: ignore[misc]
+        requires = {"celery.worker.components:Timer"}
+
+        def __init__(self, worker: Any, **options: Any) -> None:
+            super().__init__(worker, **options)
+            self.entry: Any = None
+
+        def start(self, worker: Any) -> None:
+            self.entry = worker.timer.call_repeatedly(reap_interval(service), reap, priority=10)
+
+        def stop(self, worker: Any) -> None:
+            if self.entry is not None:
+                self.entry.cancel()
+
+    return Reaper
