@@ -8,6 +8,13 @@ posts: composed from headline, body, call to action, link and hashtags,
 counted by each platform (a plugin's too), threaded or shortened. They
 count what the export makes because they are the export, not a copy of its
 rules.
+
+Exporters load their libraries lazily, so a web process that only serves
+reads stays lean, and a forked export child imports them itself: about a
+second per export. Counters run an export at every pause in typing, so the
+first count in a process preloads the social exporter there (as ``sidcontent
+worker`` does at start), and the children forked after it inherit it loaded.
+A process no editor counts in never loads it.
 """
 
 from __future__ import annotations
@@ -158,6 +165,8 @@ def count() -> ResponseReturnValue:
         media_type=JSON,
         max_bytes=service.max_bytes,
     )
+    # Once a process, before counts fork: the social exporter's libraries.
+    host.preload_exporters([SOCIAL])
     result = sandbox.run(job, host, min(service.timeout, MAX_SECONDS))
     if isinstance(result, sandbox.Failed):
         # The export would fail the same way (no headline, a link it refuses,
