@@ -10,14 +10,13 @@
 
 The receiver is real (loopback) and verifies with ``standardwebhooks``.
 On SQLite, or PostgreSQL with ``SIDCONTENT_TEST_DATABASE_URL``. The broker
-test needs Redis on 127.0.0.1 (``.ci/run`` provides it): skipped with the
-reason otherwise, and failed instead under ``CI``.
+test needs Redis at ``SIDCONTENT_TEST_REDIS_URL`` (tests/needs.py: skipped
+without it, failed under ``CI``); only that database number is flushed.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,31 +24,21 @@ from pathlib import Path
 
 import pytest
 
+from tests import needs
 from tests.auth_helpers import bearer, make_token
 from tests.conftest import fresh_database, make_app
+from tests.queue_cluster import redis_database
 from tests.servers import SIDCONTENT, Process, Server, environment, free_port
-from tests.test_production_processes import _unavailable
 from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.slow
 
-# A Redis database of its own: the exports' process test flushes another.
-REDIS_URL = os.environ.get("SIDCONTENT_TEST_WEBHOOK_REDIS_URL", "redis://127.0.0.1:6379/5")
-
 
 @pytest.fixture()
 def redis_url():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        _unavailable(f"Redis does not answer at {REDIS_URL}: {exc}")
-    client.flushdb()  # only this test's own database number
-    yield REDIS_URL
-    client.flushdb()
-    client.close()
+    """``SIDCONTENT_TEST_REDIS_URL``'s database, emptied before and after."""
+    with redis_database():
+        yield needs.redis_url()
 
 
 @pytest.fixture()
