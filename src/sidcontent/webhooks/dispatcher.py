@@ -11,8 +11,8 @@ deliveries a crashed process left behind go out. Several processes may run
 one each: deliveries are claimed, never sent twice at once.
 
 With ``SIDCONTENT_BROKER_URL`` set, web processes never deliver: their
-dispatcher is *remote*, and waking it sends a message to the Celery worker,
-whose pool processes run the dispatcher instead (webhooks/tasks.py).
+dispatcher stays off, and the Celery worker's pool processes run one each
+instead (webhooks/tasks.py). A pass with no enabled endpoint costs one query.
 """
 
 from __future__ import annotations
@@ -44,14 +44,14 @@ class Dispatcher:
         allow_private: bool,
         timeout: float,
         clock: Callable[[], datetime] = utcnow,
-        remote: Callable[[], None] | None = None,
+        local: bool = True,
     ) -> None:
         self.database = database
         self.allow_private = allow_private
         self.timeout = timeout
         self.clock = clock
-        # Set: this process does not deliver; waking calls this instead.
-        self.remote = remote
+        # False: this process never delivers (the Celery worker does).
+        self.local = local
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -64,7 +64,7 @@ class Dispatcher:
 
     def start(self) -> None:
         with self._lock:
-            if self.running or self.remote is not None:
+            if self.running or not self.local:
                 return
             self._stop.clear()
             self._thread = threading.Thread(
@@ -72,26 +72,27 @@ class Dispatcher:
             )
             self._thread.start()
 
+    def _wanted(self) -> bool:
+        with self.database.session() as session:
+            return bool(session.scalar(select(exists().where(WebhookEndpoint.enabled))))
+
     def start_if_needed(self) -> None:
         """Start if any endpoint exists (checked once per process until one does)."""
-        if self.running or self._checked or self.remote is not None:
+        if self.running or self._checked or not self.local:
             return
-        with self.database.session() as session:
-            wanted = bool(session.scalar(select(exists().where(WebhookEndpoint.enabled))))
+        wanted = self._wanted()
         self._checked = True
         if wanted:
             self.start()
 
     def become_local(self) -> None:
-        """Deliver in this process from now on (a Celery pool process): start
-        now if an endpoint exists, else when a wake-up says one was made."""
-        self.remote = None
-        self._checked = False
-        self.start_if_needed()
+        """Deliver in this process from now on (a Celery pool process). It
+        polls even with no endpoint yet: none of its requests will make one."""
+        self.local = True
+        self.start()
 
     def nudge(self, _event: Event | None = None) -> None:
-        if self.remote is not None:
-            self.remote()
+        if not self.local:
             return
         if not self.running:
             self._checked = False
@@ -109,13 +110,15 @@ class Dispatcher:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                delivery.run_once(
-                    self.database,
-                    allow_private=self.allow_private,
-                    timeout=self.timeout,
-                    clock=self.clock,
-                )
-                upcoming = delivery.next_due(self.database)
+                upcoming = None
+                if self._wanted():
+                    delivery.run_once(
+                        self.database,
+                        allow_private=self.allow_private,
+                        timeout=self.timeout,
+                        clock=self.clock,
+                    )
+                    upcoming = delivery.next_due(self.database)
             except Exception:
                 log.exception("webhook dispatch pass failed")
                 upcoming = None
@@ -137,18 +140,12 @@ def app_clock(app: Flask) -> Callable[[], datetime]:
 
 def init_app(app: Flask) -> Dispatcher:
     database: Database = app.extensions["sidcontent.db"]
-    celery = app.extensions.get("sidcontent.celery")
-    remote = None
-    if celery is not None:
-        from sidcontent.webhooks import tasks
-
-        remote = tasks.waker(celery)
     dispatcher = Dispatcher(
         database,
         allow_private=bool(app.config["WEBHOOK_ALLOW_PRIVATE"]),
         timeout=float(app.config["WEBHOOK_TIMEOUT"]),
         clock=app_clock(app),
-        remote=remote,
+        local="sidcontent.celery" not in app.extensions,
     )
     notifier: EventNotifier = app.extensions["sidcontent.events"]
     notifier.subscribe(dispatcher.nudge)
