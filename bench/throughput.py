@@ -1,11 +1,18 @@
 """Requests per second of the read API against a bare Flask route.
 
-Both run under gunicorn with the same command line (``servers.gunicorn_argv``)
-on loopback and are loaded by wrk one at a time. Figures swing a lot between
-runs on a shared 2-core machine, so runs are interleaved (bare, list, bare,
-bundle, bare, 304, bare, ...) and every endpoint run is divided by the mean of
-the bare runs right before and after it; the median of those ratios is
-reported.
+Three API servers share one database: one with the response cache off
+(``RESPONSE_CACHE_SIZE=0``: every request runs its queries and assembles its
+body from rendered items), one with no cache at all (the fragment cache off
+too: the whole work per request), and one as deployed. A bare Flask route
+runs beside them under the same gunicorn command line. wrk loads one at a
+time; runs are interleaved (bare, list, bare, detail, bare, ...) and every
+endpoint run is divided by the mean of the bare runs right before and after
+it. Figures swing a lot between runs on a shared 2-core machine: compare the
+ratios, never the requests per second of different runs.
+
+"After a write" PATCHes one message and then times the next WRITE_REQUESTS
+list requests, cycling through WRITE_URLS distinct lists (so every worker's
+response cache is stale for each of them), against as many bare requests.
 """
 
 from __future__ import annotations
@@ -27,16 +34,35 @@ import servers
 import wrk
 
 LIST = "/api/v1/messages?limit=20"
+FILTERED = "/api/v1/messages?campaign=sid-2017&audience=parents-carers"
 BUNDLE = "/api/v1/campaigns/sid-2017/bundle"
+WRITE_REQUESTS = 200
+WRITE_URLS = [
+    LIST,
+    "/api/v1/messages?limit=20&locale=fr",
+    "/api/v1/messages?limit=20&locale=de",
+    FILTERED,
+    "/api/v1/messages?campaign=sid-2017&locale=es",
+    "/api/v1/messages?audience=educators",
+    "/api/v1/messages?kind=tip&limit=50",
+    "/api/v1/messages?tag=privacy",
+    "/api/v1/messages?theme=be-the-change-2017&locale=fr",
+    "/api/v1/resources?limit=20",
+]
+SECRET = "bench-secret"
 
 
 @dataclass(frozen=True)
 class Target:
     short: str  # for progress lines
     name: str
+    server: str  # "uncached", "bare-work" or "cached"
     path: str
-    goal: float  # minimum ratio to the bare route
+    goal: float | None  # minimum ratio to the bare route; None: shown only
     headers: dict[str, str] = field(default_factory=dict)
+    after_write: bool = False
+    # Largest acceptable ratio(1k) / ratio(100k); None: not comparable.
+    growth: float | None = 1.5
 
 
 @dataclass
@@ -47,76 +73,142 @@ class Measured:
     bare_rps: list[float] = field(default_factory=list)
     p99_ms: list[float] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    note: str = ""
 
 
-def prepare_database(workdir: Path, fixtures: Path) -> dict[str, str]:
-    """A temp SQLite database, migrated and seeded through the real CLI."""
-    env = {
-        "SIDCONTENT_DATABASE_URL": f"sqlite:///{workdir / 'api.sqlite3'}",
-        "SIDCONTENT_INSTANCE_PATH": str(workdir / "instance"),
-        "SIDCONTENT_SECRET_KEY": "bench-secret",
-    }
+def _cli(env: dict[str, str], *args: str) -> str:
     cli = str(Path(sys.executable).parent / "sidcontent")
-    for argv in ([cli, "db", "upgrade"], [cli, "fixtures", "load", str(fixtures)]):
-        subprocess.run(argv, env={**os.environ, **env}, check=True, capture_output=True)
-    return env
+    done = subprocess.run(
+        [cli, *args], env={**os.environ, **env}, check=True, capture_output=True, text=True
+    )
+    return done.stdout.strip()
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as exc:  # 304 arrives as an HTTPError
         return exc.code, dict(exc.headers), exc.read()
 
 
-def _check_targets(api: str, bare: str) -> list[Target]:
+class Writer:
+    """PATCHes one message's English headline, with If-Match, as an editor would."""
+
+    def __init__(self, base: str, token: str, message_id: int) -> None:
+        self.base, self.message_id, self.count = base, message_id, 0
+        self.auth = {"Authorization": f"Bearer {token}"}
+
+    def write(self) -> None:
+        path = f"{self.base}/api/v1/messages/{self.message_id}"
+        status, headers, _ = _get(path + "?preview=true", self.auth)
+        if status != 200:
+            raise RuntimeError(f"reading message {self.message_id} to edit it answered {status}")
+        self.count += 1
+        body = {"translations": {"en": {"headline": f"Edited for the benchmark ({self.count})"}}}
+        request = urllib.request.Request(
+            path,
+            data=json.dumps(body).encode(),
+            method="PATCH",
+            headers={**self.auth, "If-Match": headers["ETag"], "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            if response.status != 200:
+                raise RuntimeError(f"PATCH answered {response.status}")
+
+
+def _targets(api: dict[str, str], bare: str) -> tuple[list[Target], int]:
     """Make sure each URL answers what we think it answers before loading it."""
     status, _, body = _get(bare + bare_app.PATH)
     if status != 200:
         raise RuntimeError(f"the bare route answered {status}")
-    status, headers, body = _get(api + LIST)
+    status, headers, body = _get(api["cached"] + LIST)
     if status != 200 or len(json.loads(body)["data"]) != 20:
         raise RuntimeError(f"{LIST} answered {status}, not a page of 20")
+    first = json.loads(body)["data"][0]["id"]
     etag = headers["ETag"]
-    status, _, body = _get(api + BUNDLE)
-    if status != 200 or not json.loads(body)["data"]["messages"]:
-        raise RuntimeError(f"{BUNDLE} answered {status} or an empty bundle")
+    for path in [FILTERED, f"/api/v1/messages/{first}", BUNDLE, *WRITE_URLS]:
+        status, _, body = _get(api["uncached"] + path)
+        if status != 200 or not body:
+            raise RuntimeError(f"{path} answered {status}")
     # Ask several times so both workers answer at least once.
     for _ in range(6):
-        status, _, body = _get(api + LIST, {"If-None-Match": etag})
+        status, _, body = _get(api["cached"] + LIST, {"If-None-Match": etag})
         if status != 304 or body:
             raise RuntimeError(f"revalidating {LIST} answered {status}, not an empty 304")
+    detail = f"/api/v1/messages/{first}"
     return [
-        Target("list", f"GET {LIST}", LIST, 0.5),
-        Target("bundle", f"GET {BUNDLE}", BUNDLE, 0.3),
-        Target("304", f"304 {LIST} (If-None-Match)", LIST, 0.8, {"If-None-Match": etag}),
-    ]
+        Target("list", f"uncached GET {LIST}", "uncached", LIST, 0.30),
+        Target("filtered", "uncached GET /messages?campaign&audience", "uncached", FILTERED, 0.30),
+        Target("detail", f"uncached GET {detail}", "uncached", detail, 0.50),
+        Target("bundle", f"uncached GET {BUNDLE}", "uncached", BUNDLE, 0.12, growth=None),
+        Target("bare-work", f"no caches at all: GET {LIST}", "bare-work", LIST, None),
+        Target("cached", f"cached GET {LIST}", "cached", LIST, 0.80),
+        Target("304", f"304 {LIST} (If-None-Match)", "cached", LIST, 0.85, {"If-None-Match": etag}),
+        Target(
+            "write",
+            f"after a write: next {WRITE_REQUESTS} of {len(WRITE_URLS)} lists",
+            "cached",
+            LIST,
+            0.50,
+            after_write=True,
+        ),
+    ], first
 
 
 def measure(
+    database_url: str,
     workdir: Path,
-    fixtures: Path,
     rounds: int,
     seconds: float,
     say: Callable[[str], None],
 ) -> list[Measured]:
-    env = prepare_database(workdir, fixtures)
+    env = {
+        "SIDCONTENT_DATABASE_URL": database_url,
+        "SIDCONTENT_INSTANCE_PATH": str(workdir / "instance"),
+        "SIDCONTENT_SECRET_KEY": SECRET,
+        "SIDCONTENT_RATE_LIMIT_WRITES": "100000/minute",
+    }
+    name = f"bench-{workdir.name}"
+    token = _cli(env, "tokens", "create", "--name", name, "--role", "editor", "--quiet")
+    settings = {
+        "uncached": {"SIDCONTENT_RESPONSE_CACHE_SIZE": "0"},
+        "bare-work": {"SIDCONTENT_RESPONSE_CACHE_SIZE": "0", "SIDCONTENT_FRAGMENT_CACHE_SIZE": "0"},
+        "cached": {},
+    }
+    counted_api = wrk.counted_script(workdir / "after-write.lua", WRITE_URLS, WRITE_REQUESTS)
+    counted_bare = wrk.counted_script(
+        workdir / "bare-counted.lua",
+        [f"{bare_app.PATH}?n={i}" for i in range(len(WRITE_URLS))],
+        WRITE_REQUESTS,
+    )
     with ExitStack() as stack:
-        api = stack.enter_context(
-            servers.gunicorn("sidcontent:create_app()", env, "/healthz", workdir / "api.log")
-        )
+        api = {
+            name: stack.enter_context(
+                servers.gunicorn(
+                    "sidcontent:create_app()",
+                    {**env, **extra},
+                    "/healthz",
+                    workdir / f"api-{name}.log",
+                )
+            )
+            for name, extra in settings.items()
+        }
         bare = stack.enter_context(
             servers.gunicorn("bare_app:create_app()", {}, bare_app.PATH, workdir / "bare.log")
         )
-        targets = _check_targets(api, bare)
+        targets, message_id = _targets(api, bare)
+        writer = Writer(api["cached"], token, message_id)
         bare_url = bare + bare_app.PATH
 
-        say("warming up (fills each worker's response cache and connection pool)")
+        say("warming up (each worker's caches and connection pool)")
         wrk.run(bare_url, 1)
         for target in targets:
-            wrk.run(api + target.path, 1, target.headers)
+            if target.after_write:
+                wrk.run(api[target.server] + LIST, 1, script=counted_api)
+            else:
+                wrk.run(api[target.server] + target.path, 1, target.headers)
 
         results = [Measured(t) for t in targets]
         previous_bare = _bare_run(bare_url, seconds, results)
@@ -124,9 +216,17 @@ def measure(
             # Rotate the order so no endpoint always runs first in a round.
             order = results[round_no % len(results) :] + results[: round_no % len(results)]
             for measured in order:
-                run = wrk.run(api + measured.target.path, seconds, measured.target.headers)
-                next_bare = _bare_run(bare_url, seconds, results)
-                baseline = (previous_bare + next_bare) / 2
+                target = measured.target
+                if target.after_write:
+                    writer.write()
+                    run = wrk.run(api[target.server] + LIST, 60, script=counted_api)
+                    bare_run = wrk.run(bare_url, 60, script=counted_bare)
+                    baseline = bare_run.requests_per_second
+                else:
+                    run = wrk.run(api[target.server] + target.path, seconds, target.headers)
+                    next_bare = _bare_run(bare_url, seconds, results)
+                    baseline = (previous_bare + next_bare) / 2
+                    previous_bare = next_bare
                 measured.rps.append(run.requests_per_second)
                 measured.bare_rps.append(baseline)
                 measured.ratios.append(run.requests_per_second / baseline)
@@ -135,11 +235,17 @@ def measure(
                     measured.problems.append(
                         f"{run.bad_status} non-2xx/3xx responses, {run.socket_errors} socket errors"
                     )
-                previous_bare = next_bare
             say(
                 f"round {round_no + 1}/{rounds}: "
                 + ", ".join(f"{m.target.short} {m.ratios[-1]:.2f}x" for m in order)
             )
+        _, _, body = _get(api["uncached"] + BUNDLE)
+        bundle = json.loads(body)["data"]
+        for measured in results:
+            if measured.target.short == "bundle":
+                measured.note = (
+                    f"{len(bundle['messages'])} messages, {len(bundle['resources'])} resources"
+                )
     return results
 
 
