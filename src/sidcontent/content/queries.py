@@ -9,6 +9,7 @@ page 5,000.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -243,62 +244,27 @@ def filtered(
     return LIST_FILTERS[model](stmt, filters, now, preview)
 
 
-def _list(
-    session: Session,
-    model: Any,
-    filters: dict[str, Any],
-    after: int | None,
-    limit: int,
-    now: datetime,
-    preview: bool,
-) -> Page[Any]:
-    return _page(
-        session, filtered(model, _select(model), filters, now, preview), model, after, limit
-    )
+def _lister(model: type[T]) -> Callable[..., Page[T]]:
+    """A page of ``model`` as ORM objects, with everything representing it needs loaded."""
+
+    def list_page(
+        session: Session,
+        filters: dict[str, Any],
+        after: int | None,
+        limit: int,
+        now: datetime,
+        preview: bool = False,
+    ) -> Page[T]:
+        stmt = filtered(model, _select(model), filters, now, preview)
+        return _page(session, stmt, model, after, limit)
+
+    return list_page
 
 
-def list_themes(
-    session: Session,
-    filters: dict[str, Any],
-    after: int | None,
-    limit: int,
-    now: datetime,
-    preview: bool = False,
-) -> Page[Theme]:
-    return _list(session, Theme, filters, after, limit, now, preview)
-
-
-def list_campaigns(
-    session: Session,
-    filters: dict[str, Any],
-    after: int | None,
-    limit: int,
-    now: datetime,
-    preview: bool = False,
-) -> Page[Campaign]:
-    return _list(session, Campaign, filters, after, limit, now, preview)
-
-
-def list_messages(
-    session: Session,
-    filters: dict[str, Any],
-    after: int | None,
-    limit: int,
-    now: datetime,
-    preview: bool = False,
-) -> Page[Message]:
-    return _list(session, Message, filters, after, limit, now, preview)
-
-
-def list_resources(
-    session: Session,
-    filters: dict[str, Any],
-    after: int | None,
-    limit: int,
-    now: datetime,
-    preview: bool = False,
-) -> Page[Resource]:
-    return _list(session, Resource, filters, after, limit, now, preview)
+list_themes = _lister(Theme)
+list_campaigns = _lister(Campaign)
+list_messages = _lister(Message)
+list_resources = _lister(Resource)
 
 
 def detail(model: Any, stmt: Select[Any], key: Any, now: datetime, preview: bool) -> Select[Any]:
