@@ -37,6 +37,7 @@ class Result:
     socket_errors: int
     p50_ms: float
     p99_ms: float
+    mean_ms: float  # mean latency; with every connection busy, rate = connections / mean
 
 
 def available() -> bool:
@@ -64,8 +65,10 @@ def run(
     return parse(completed.stdout)
 
 
-# Requests cycle through PATHS until COUNT have been answered, then wrk stops:
-# "the next N requests" rather than "N seconds of requests".
+# Requests cycle through PATHS until COUNT have been answered, then the thread
+# stops sending: "the next N requests" rather than "N seconds of requests".
+# wrk still waits out -d and divides by it, so read the rate of such a run
+# from its mean latency (Little's law: connections / mean latency).
 _COUNTED = """
 local paths = {%(paths)s}
 local sent, answered = 0, 0
@@ -103,10 +106,18 @@ def parse(output: str) -> Result:
         socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
         p50_ms=_latency(output, "50%"),
         p99_ms=_latency(output, "99%"),
+        mean_ms=_mean_latency(output),
     )
 
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _mean_latency(output: str) -> float:
+    match = re.search(r"^\s+Latency\s+([\d.]+)(us|ms|s|m)\s", output, re.M)
+    if match is None:
+        return float("nan")
+    return float(match.group(1)) * _UNITS_MS[match.group(2)]
 
 
 def _latency(output: str, percentile: str) -> float:
