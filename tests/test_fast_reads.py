@@ -19,8 +19,9 @@ from typing import Any
 import orjson
 import pytest
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, text
 
+from sidcontent.api import read_connections
 from sidcontent.api.listing import content_language
 from sidcontent.content import queries, representation
 from sidcontent.content.schemas import (
@@ -31,7 +32,7 @@ from sidcontent.content.schemas import (
     ThemeSchema,
 )
 from tests.auth_helpers import bearer, make_token
-from tests.conftest import fresh_database, make_app
+from tests.conftest import TEST_DATABASE_URL, fresh_database, make_app
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # two seed schedules passed, one to come
 SEED_LOCALES = sorted(
@@ -217,18 +218,23 @@ class Statements:
     """The SQL an app runs while the block is open."""
 
     def __init__(self, app: Flask) -> None:
-        self.engine = app.extensions["sidcontent.db"].engine
+        # Reads run on an engine of their own (api/read_connections.py).
+        reads = read_connections.for_app(app)
+        self.engines = [app.extensions["sidcontent.db"].engine]
+        self.engines += [reads.engine] if reads is not None else []
         self.seen: list[tuple[str, Any]] = []
 
     def _record(self, conn, cursor, statement, parameters, context, executemany):
         self.seen.append((statement, parameters))
 
     def __enter__(self) -> Statements:
-        event.listen(self.engine, "before_cursor_execute", self._record)
+        for engine in self.engines:
+            event.listen(engine, "before_cursor_execute", self._record)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._record)
+        for engine in self.engines:
+            event.remove(engine, "before_cursor_execute", self._record)
 
     def reading(self, table: str) -> list[Any]:
         return [p for s, p in self.seen if s.lstrip().startswith("SELECT") and f"FROM {table}" in s]
@@ -282,3 +288,21 @@ def test_what_items_point_at_is_never_served_stale(editing_app, callers):
     assert served["revision"] == message["revision"]
     renamed = client.get("/api/v1/campaigns/sid-2017-renamed").get_json()["data"]
     assert renamed["theme"] == "renamed-theme"
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL: a server that drops connections")
+def test_a_read_survives_the_server_dropping_its_kept_connection(fresh_app):
+    client = fresh_app.test_client()
+    assert client.get("/api/v1/messages?limit=5").status_code == 200
+    with fresh_app.extensions["sidcontent.db"].engine.connect() as conn:
+        dropped = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
+    assert dropped
+    # Another URL, so the response cache cannot answer: the read runs again.
+    response = client.get("/api/v1/messages?limit=6")
+    assert response.status_code == 200, response.get_json()
+    assert len(response.get_json()["data"]) == 6

@@ -19,10 +19,13 @@ from datetime import datetime
 
 import orjson
 from flask import Response, current_app, g, request
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from werkzeug.http import http_date
 
-from sidcontent.api import context
+from sidcontent.api import context, read_connections
+from sidcontent.api.read_connections import ReadConnections
 from sidcontent.content import queries, rendering
 
 VARY = "Accept-Language, Authorization, Origin"
@@ -164,7 +167,16 @@ def respond(
     if entry is None:
         session = context.session()
         g.sid_generation = generation
-        rendered = build(session, now)
+        try:
+            rendered = build(session, now)
+        except DBAPIError:
+            reads: ReadConnections | None = g.pop("sid_reads", None)
+            if reads is None:
+                raise
+            # A kept connection the server dropped (a restart, a failover):
+            # once more on a new one; a second failure propagates.
+            reads.drop()
+            rendered = build(session, now)
         entry = make_entry(
             generation,
             _schedule().next_change(session, generation, now),
@@ -220,8 +232,22 @@ def renderer(session: Session, requested: Sequence[str], now: datetime) -> rende
     if generation is None:
         generation = context.database().generation()
     return rendering.Renderer(
-        session, requested, now, generation, cache, extensions["sidcontent.referents"]
+        _read_connection(session),
+        requested,
+        now,
+        generation,
+        cache,
+        extensions["sidcontent.referents"],
     )
+
+
+def _read_connection(session: Session) -> Connection:
+    """This thread's kept read connection (see api/read_connections.py)."""
+    reads = read_connections.for_app(current_app)
+    if reads is None:
+        return session.connection()
+    g.sid_reads = reads
+    return reads.get()
 
 
 def _request_key() -> Hashable | None:

@@ -122,8 +122,9 @@ def list_response(args: dict[str, Any], kind: rendering.Kind) -> ResponseReturnV
     after = cursor_position(cursor, "id", filters)
 
     def build(session: Session, now: datetime) -> caching.Rendered:
-        page = rendering.list_rows(session, kind, filters, after, limit, now, preview)
-        fragments = caching.renderer(session, requested, now).render(kind, page.items)
+        renderer = caching.renderer(session, requested, now)
+        page = rendering.list_rows(renderer.connection, kind, filters, after, limit, now, preview)
+        fragments = renderer.render(kind, page.items)
         next_cursor = None
         headers = locale_header([f.locale for f in fragments])
         if page.has_more:
@@ -162,10 +163,14 @@ def detail_response(
     requested = requested_locales(args.get("locale"))
 
     def build(session: Session, now: datetime) -> caching.Rendered:
-        row = rendering.detail_row(session, kind, key, now, preview) if key is not None else None
-        if row is None:
+        renderer = caching.renderer(session, requested, now)
+        row = None
+        if key is not None:
+            row = rendering.detail_row(renderer.connection, kind, key, now, preview)
+        fragments = renderer.render(kind, [row]) if row is not None else []
+        if row is None or not fragments:
             raise ApiError(404, not_found)
-        (fragment,) = caching.renderer(session, requested, now).render(kind, [row])
+        fragment = fragments[0]
         return caching.Rendered(
             None,
             row.updated_at,

@@ -23,8 +23,7 @@ from datetime import date, datetime
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Integer, Row, Select, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Integer, Row, Select, bindparam, select
 
 from sidcontent.content import locales, queries
 from sidcontent.content.models import (
@@ -103,7 +102,7 @@ class Referents:
             self._themes = {}
 
     def campaigns(
-        self, session: Session, ids: set[int], generation: int
+        self, connection: Connection, ids: set[int], generation: int
     ) -> dict[int, tuple[str, str]]:
         with self._lock:
             self._at(generation)
@@ -113,21 +112,21 @@ class Referents:
             stmt = select(Campaign.id, Campaign.slug, Campaign.default_locale).where(
                 Campaign.id.in_(missing)
             )
-            found = {r.id: (r.slug, r.default_locale) for r in session.connection().execute(stmt)}
+            found = {r.id: (r.slug, r.default_locale) for r in connection.execute(stmt)}
             with self._lock:
                 if self._generation == generation:
                     self._campaigns.update(found)
             known = {**known, **found}
         return known
 
-    def themes(self, session: Session, ids: set[int], generation: int) -> dict[int, str]:
+    def themes(self, connection: Connection, ids: set[int], generation: int) -> dict[int, str]:
         with self._lock:
             self._at(generation)
             known = self._themes
             missing = ids - known.keys()
         if missing:
             stmt = select(Theme.id, Theme.slug).where(Theme.id.in_(missing))
-            found = {r.id: r.slug for r in session.connection().execute(stmt)}
+            found = {r.id: r.slug for r in connection.execute(stmt)}
             with self._lock:
                 if self._generation == generation:
                     self._themes.update(found)
@@ -357,7 +356,7 @@ def _clock() -> datetime:
 
 
 def list_rows(
-    session: Session,
+    connection: Connection,
     kind: Kind,
     filters: dict[str, Any],
     after: int | None,
@@ -375,12 +374,12 @@ def list_rows(
 
     shape = (kind.name, "list", tuple(sorted(filters.items())), preview, after is None)
     params = {"now": now, "after": after, "limit": limit + 1}
-    rows = list(session.connection().execute(_statement(shape, build), params))
+    rows = list(connection.execute(_statement(shape, build), params))
     return queries.Page(rows[:limit], len(rows) > limit)
 
 
 def detail_row(
-    session: Session, kind: Kind, key: int | str, now: datetime, preview: bool
+    connection: Connection, kind: Kind, key: int | str, now: datetime, preview: bool
 ) -> Row[Any] | None:
     """The row a detail GET names, if the caller may read it (as ``queries.get_*``)."""
 
@@ -388,7 +387,7 @@ def detail_row(
         return queries.detail(kind.model, rows_select(kind), _KEY, _clock(), preview)
 
     stmt = _statement((kind.name, "detail", preview), build)
-    return session.connection().execute(stmt, {"key": key, "now": now}).first()
+    return connection.execute(stmt, {"key": key, "now": now}).first()
 
 
 class Renderer:
@@ -396,14 +395,14 @@ class Renderer:
 
     def __init__(
         self,
-        session: Session,
+        connection: Connection,
         requested: Sequence[str],
         now: datetime,
         generation: int,
         cache: FragmentCache,
         referents: Referents,
     ) -> None:
-        self.session = session
+        self.connection = connection
         self.requested = tuple(requested)
         self.now = now
         self.generation = generation
@@ -413,12 +412,12 @@ class Renderer:
     def _refs(self, kind: Kind, rows: Sequence[Row[Any]]) -> list[Any]:
         if kind is MESSAGE or kind is RESOURCE:
             campaigns = self.referents.campaigns(
-                self.session, {r.campaign_id for r in rows}, self.generation
+                self.connection, {r.campaign_id for r in rows}, self.generation
             )
             return [campaigns[r.campaign_id] for r in rows]
         if kind is CAMPAIGN:
             ids = {r.theme_id for r in rows if r.theme_id is not None}
-            themes = self.referents.themes(self.session, ids, self.generation) if ids else {}
+            themes = self.referents.themes(self.connection, ids, self.generation) if ids else {}
             return [themes.get(r.theme_id) if r.theme_id is not None else None for r in rows]
         return [None] * len(rows)
 
@@ -444,7 +443,9 @@ class Renderer:
             translations = self._translations(kind, ids)
             lists = {column.field: self._list(column, ids) for column in kind.lists}
             for i in missing:
-                row = full[rows[i].id]
+                row = full.get(rows[i].id)
+                if row is None:
+                    continue  # removed between the two reads: left out, as a moment later
                 fragment = self._fragment(
                     kind,
                     row,
@@ -461,7 +462,7 @@ class Renderer:
             (kind.name, "rows"),
             lambda: select(*kind.columns).where(kind.model.id.in_(_IDS)),
         )
-        return {row.id: row for row in self.session.connection().execute(stmt, {"ids": ids})}
+        return {row.id: row for row in self.connection.execute(stmt, {"ids": ids})}
 
     def _translations(self, kind: Kind, ids: list[int]) -> dict[int, list[Any]]:
         owner = kind.translation_owner
@@ -475,7 +476,7 @@ class Renderer:
             ),
         )
         grouped: dict[int, list[Any]] = {}
-        for row in self.session.connection().execute(stmt, {"ids": ids}):
+        for row in self.connection.execute(stmt, {"ids": ids}):
             grouped.setdefault(row.owner, []).append(row)
         return grouped
 
@@ -489,7 +490,7 @@ class Renderer:
             ),
         )
         grouped: dict[int, list[str]] = {}
-        for row in self.session.connection().execute(stmt, {"ids": ids}):
+        for row in self.connection.execute(stmt, {"ids": ids}):
             grouped.setdefault(row.owner, []).append(row.value)
         return grouped
 
@@ -536,8 +537,8 @@ class RenderedBundle:
 
 def render_bundle(renderer: Renderer, slug: str, preview: bool) -> RenderedBundle | None:
     """A campaign with its theme, messages and resources (as ``queries.get_bundle``)."""
-    session, now = renderer.session, renderer.now
-    campaign = detail_row(session, CAMPAIGN, slug, now, preview)
+    connection, now = renderer.connection, renderer.now
+    campaign = detail_row(connection, CAMPAIGN, slug, now, preview)
     if campaign is None:
         return None
     theme = None
@@ -545,12 +546,16 @@ def render_bundle(renderer: Renderer, slug: str, preview: bool) -> RenderedBundl
         stmt = rows_select(THEME).where(Theme.id == campaign.theme_id)
         if not preview:
             stmt = stmt.where(queries.visible(Theme, now))
-        theme = session.execute(stmt).first()
-    scope = {"campaign": slug}
-    messages = list_rows(session, MESSAGE, scope, None, queries.BUNDLE_LIMIT, now, preview).items
-    resources = list_rows(session, RESOURCE, scope, None, queries.BUNDLE_LIMIT, now, preview).items
-    (campaign_fragment,) = renderer.render(CAMPAIGN, [campaign])
-    theme_body = renderer.render(THEME, [theme])[0].body if theme is not None else b"null"
+        theme = connection.execute(stmt).first()
+    scope, most = {"campaign": slug}, queries.BUNDLE_LIMIT
+    messages = list_rows(connection, MESSAGE, scope, None, most, now, preview).items
+    resources = list_rows(connection, RESOURCE, scope, None, most, now, preview).items
+    rendered = renderer.render(CAMPAIGN, [campaign])
+    if not rendered:
+        return None  # removed while being read
+    campaign_fragment = rendered[0]
+    themes = renderer.render(THEME, [theme]) if theme is not None else []
+    theme_body = themes[0].body if themes else b"null"
     body = b"".join(
         (
             b'{"campaign":',
