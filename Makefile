@@ -73,6 +73,7 @@ openapi: install
 
 bench: install
 	$(BIN)/python bench/read_api.py
+	$(BIN)/python bench/worker_memory.py
 	$(BIN)/python bench/export_worker.py
 	$(BIN)/python bench/poster.py
 	$(BIN)/python bench/newsletter.py

@@ -15,14 +15,18 @@ from sidcontent.content.tokens import Token
 ROLES = ("marketer", "editor", "publisher", "admin")
 
 
-def cli(app: Flask, *args: str) -> Result:
-    """Run ``sidcontent ARGS`` against ``app``'s database."""
-    env = {
+def app_env(app: Flask) -> dict[str, str]:
+    """The variables that point a ``sidcontent`` process at ``app``'s database."""
+    return {
         "SIDCONTENT_DATABASE_URL": app.config["DATABASE_URL"],
         "SIDCONTENT_INSTANCE_PATH": app.instance_path,
         "SIDCONTENT_SECRET_KEY": app.config["SECRET_KEY"],
     }
-    return CliRunner().invoke(main, list(args), env=env)
+
+
+def cli(app: Flask, *args: str) -> Result:
+    """Run ``sidcontent ARGS`` against ``app``'s database."""
+    return CliRunner().invoke(main, list(args), env=app_env(app))
 
 
 def make_token(app: Flask, name: str, role: str, *extra: str) -> str:

@@ -9,6 +9,7 @@ run's artifact folder (``SIDCONTENT_TEST_ARTIFACTS``, default
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import email
 import io
@@ -21,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from tests.conftest import ROOT, fresh_database, make_app
+from tests.servers import SIDCONTENT, Process, environment
 from tests.studio_kit import make_tokens
 
 pytestmark = pytest.mark.browser
@@ -31,6 +34,8 @@ pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(os.environ.get("SIDCONTENT_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "studio"
 WIDTHS = (375, 1280)
+# The queued-export test's own Redis database: flushed before and after.
+QUEUE_REDIS_URL = os.environ.get("SIDCONTENT_TEST_STUDIO_REDIS_URL", "redis://127.0.0.1:6379/7")
 CAMPAIGN = "sid-2025"  # published, with messages and resources in five locales
 MESSAGE = 21
 SCHEDULED_MESSAGE = 25
@@ -42,21 +47,28 @@ except ImportError:  # pragma: no cover - the dev extra installs both
     sync_playwright = None  # type: ignore[assignment]
 
 
+@contextlib.contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """``app`` on a free port in a thread of this process; its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        app.extensions["sidcontent.db"].dispose()
+
+
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp_path = tmp_path_factory.mktemp("studio")
     with fresh_database(tmp_path) as url:
         app = make_app(url, tmp_path)
         secrets = make_tokens(app, prefix="b-")
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield {"app": app, "url": f"http://127.0.0.1:{server.server_port}", **secrets}
-        finally:
-            server.shutdown()
-            thread.join()
-            app.extensions["sidcontent.db"].dispose()
+        with served(app) as base:
+            yield {"app": app, "url": base, **secrets}
 
 
 @pytest.fixture(scope="module")
@@ -280,39 +292,58 @@ def _export_form(page: Page, exporter: str) -> None:
     expect(page.locator('input[name="exporter"]')).to_have_value(exporter)
 
 
+def _counters(page: Page, locale: str) -> dict[str, list[int]]:
+    """The editor's counters once they show the form as it is: lengths per platform."""
+    box = page.locator(f"#f-translations-{locale}-body-count")
+    expect(box).to_have_attribute("aria-busy", "false")
+    shown = {}
+    for item in box.locator("li[data-platform]").all():
+        lengths = item.get_attribute("data-lengths") or ""
+        shown[item.get_attribute("data-platform")] = [int(n) for n in lengths.split(",") if n]
+    return shown
+
+
 def test_counters_match_the_social_export(open_studio, studio) -> None:
+    """The counters show each platform's post as the export composes it (headline,
+    body, call to action, link, hashtags): a real export of the same message
+    gives the same parts with the same lengths."""
     s = open_studio("publisher")
-    text = "Spot the scam 🕵️‍♀️ before it spots you: https://example.org/sid?x=1 #SID2025"
     page = s.goto(f"/studio/messages/{MESSAGE}/edit?source=en&target=fr")
-    page.locator("#f-translations-en-body").fill(text)
+    page.locator("#f-translations-en-headline").fill("Spot the scam 🕵️‍♀️ before it spots you")
+    page.locator("#f-translations-en-body").fill(
+        "Scammers copy the shops and games you love 🎮👩‍👩‍👧: check the address at "
+        "https://example.org/sid?x=1 twice before you pay, and ask someone you trust "
+        "when an offer looks too good to be true. Report the fake so nobody else falls "
+        "for it #SID2025"
+    )
+    page.locator("#f-translations-en-call_to_action").fill("Share the checklist")
+    page.get_by_label("Link").fill("https://example.org/checklist")
+    page.get_by_label("Hashtags").fill("ScamAware, OnlineSafety")
+    counted = _counters(page, "en")
+    assert {"x", "mastodon", "bluesky"} <= set(counted)
+    x = page.locator('#f-translations-en-body-count li[data-platform="x"]')
+    expect(x).to_contain_text(f"would need a thread of {len(counted['x'])} parts")
+    assert len(counted["x"]) >= 2 and len(counted["mastodon"]) == 1
+    s.check("editor-counters")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text(re.compile("Saved"))).to_be_visible()
+    # After the save the page counts the stored texts: the same numbers.
+    assert _counters(page, "en") == counted
     # The social export of this message, previewed in the panel.
     page.goto(f"{s.base}/studio/campaigns/{CAMPAIGN}/export")
     _export_form(page, "social")
     page.get_by_label("Locale").select_option("en")
     page.get_by_role("checkbox", name=re.compile(rf"^{MESSAGE}:")).check()
     page.get_by_role("button", name="Preview").click()
-    posts: dict[str, tuple[str, int]] = {}
-    for platform in ("x", "mastodon", "bluesky"):
-        part = page.locator(f'ol.parts[data-platform="{platform}"] li').first
-        posts[platform] = (
-            part.locator(".post-text").text_content(),
-            int(re.search(r": (\d+)/", part.locator(".muted").inner_text()).group(1)),
-        )
+    exported = {}
+    for platform in counted:
+        parts = page.locator(f'ol.parts[data-platform="{platform}"] li .muted')
+        expect(parts.first).to_be_visible()
+        exported[platform] = [
+            int(re.search(r": (\d+)/", text).group(1)) for text in parts.all_inner_texts()
+        ]
     s.check("export-social")
-    # Typing each exported post into the editor gives the export's own count.
-    page.goto(f"{s.base}/studio/messages/{MESSAGE}/edit?source=en&target=fr")
-    body = page.locator("#f-translations-en-body")
-    for platform, (post, length) in posts.items():
-        body.fill(post)
-        counter = page.locator(f'#f-translations-en-body-count li[data-platform="{platform}"]')
-        expect(counter).to_have_attribute("data-count", str(length))
-    # And a text over X's limit says it would need a thread.
-    body.fill(text * 5)
-    expect(page.locator('#f-translations-en-body-count li[data-platform="x"]')).to_contain_text(
-        "would need a thread"
-    )
+    assert exported == counted
 
 
 def test_poster_preview_and_download(open_studio) -> None:
@@ -415,7 +446,13 @@ def test_third_party_exporter_gets_a_form_and_keyboard_export(open_studio, studi
     assert "BEGIN:VCALENDAR" in content and "TRIGGER:-PT30M" in content
 
 
-def test_export_history_lists_and_redownloads(open_studio) -> None:
+def test_export_history_lists_and_redownloads(open_studio, studio) -> None:
+    from sidcontent.exports.service import ExportRequest
+
+    # An export of its own, so the history is not empty when this runs alone.
+    studio["app"].extensions["sidcontent.exports"].run(
+        ExportRequest(exporter="calendar", campaign=CAMPAIGN, options={"reminder_minutes": 10})
+    )
     s = open_studio("marketer")
     page = s.goto(f"/studio/campaigns/{CAMPAIGN}")
     history = page.locator("section", has=page.get_by_role("heading", name="Export history"))
@@ -426,53 +463,81 @@ def test_export_history_lists_and_redownloads(open_studio) -> None:
     assert info.value.suggested_filename == link.inner_text()
 
 
-def test_a_queued_export_shows_its_progress_and_appears_when_done(open_studio, studio) -> None:
-    """The export service answers a queued record when a broker is configured;
-    the history follows it until it is done. The queue itself is H1's: here a
-    record is put in the queued state directly, then finished."""
-    from sqlalchemy import update
-
-    from sidcontent.exports.service import ExportRequest
-    from sidcontent.exports.store import ExportRow
-
-    app = studio["app"]
-    done = app.extensions["sidcontent.exports"].run(
-        ExportRequest(exporter="calendar", campaign=CAMPAIGN, options={"reminder_minutes": 5})
-    )
-    finished = done.record
-    queued_id = "q" + finished.id[1:]
-    with app.extensions["sidcontent.db"].session() as session:
-        original = session.get(ExportRow, finished.id)
-        row = ExportRow(
-            **{
-                c.name: getattr(original, c.name)
-                for c in ExportRow.__table__.columns
-                if not c.name.startswith("artifact_")
-            }
+@pytest.fixture()
+def queued_studio(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """A studio whose exports go to Celery over Redis, and a way to start a
+    real ``sidcontent worker`` on the same database and artifact store."""
+    try:
+        import redis
+    except ImportError:  # pragma: no cover - the dev extra installs it
+        pytest.skip("the redis client is not installed")
+    client = redis.Redis.from_url(QUEUE_REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        reason = f"Redis does not answer at {QUEUE_REDIS_URL}: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(reason + " (CI must provide Redis: .ci/run)")
+        pytest.skip(reason)
+    client.flushdb()  # this test's own database number only
+    # Artifacts in the database: the worker and the web process share no folder.
+    shared = {"BROKER_URL": QUEUE_REDIS_URL, "ARTIFACT_STORE": "database"}
+    workers: list[Process] = []
+    with fresh_database(tmp_path) as url:
+        app = make_app(url, tmp_path, **shared)
+        secrets = make_tokens(app, prefix="q-")
+        env = environment(
+            url, tmp_path / "worker", **{f"SIDCONTENT_{k}": v for k, v in shared.items()}
         )
-        row.id, row.status, row.request_key = queued_id, "queued", "q" * 64
-        row.created_at = finished.created_at.replace(year=2099)  # first in the list
-        session.add(row)
-    s = open_studio("marketer")
-    page = s.goto(f"/studio/campaigns/{CAMPAIGN}")
-    first = (
-        page.locator("section", has=page.get_by_role("heading", name="Export history"))
-        .locator("tbody tr")
-        .first
-    )
-    expect(first.locator(".status")).to_contain_text("queued")
-    with app.extensions["sidcontent.db"].session() as session:
-        artifact = finished.artifact or {}
-        session.execute(
-            update(ExportRow)
-            .where(ExportRow.id == queued_id)
-            .values(
-                status="succeeded",
-                artifact_sha256=artifact["sha256"],
-                artifact_size=artifact["size"],
-                artifact_filename=artifact["filename"],
-                artifact_media_type=artifact["media_type"],
+
+        def start_worker() -> Process:
+            worker = Process(
+                [SIDCONTENT, "worker", "--concurrency", "1"], env, tmp_path / "worker.log"
             )
-        )
-    expect(first.locator(".status")).to_have_text("succeeded", timeout=10_000)
-    expect(first.get_by_role("link", name=artifact["filename"])).to_be_visible()
+            workers.append(worker)
+            return worker
+
+        try:
+            with served(app) as base:
+                yield {"url": base, "start_worker": start_worker, **secrets}
+        finally:
+            for worker in workers:
+                worker.stop()
+            client.flushdb()
+            client.close()
+
+
+@pytest.mark.slow
+def test_a_queued_export_shows_its_progress_and_appears_when_done(
+    browser: Browser, queued_studio: dict[str, Any]
+) -> None:
+    """Exported from the panel with a broker configured, the export waits in
+    Redis; the history follows it while a real worker process runs it, and
+    offers the download once it is done."""
+    s = Studio(browser, queued_studio["url"], queued_studio["marketer"])
+    try:
+        page = s.goto(f"/studio/campaigns/{CAMPAIGN}/export")
+        _export_form(page, "calendar")
+        page.get_by_label("Reminder minutes").fill("45")
+        page.get_by_role("button", name="Export and download").click()
+        expect(page.get_by_text("Export queued")).to_be_visible()
+        history = page.locator("section", has=page.get_by_role("heading", name="Export history"))
+        row = history.locator("tbody tr").first
+        # No worker yet: the job waits, first in the queue, with no file.
+        expect(row.locator(".status")).to_have_text("queued (#1)", timeout=10_000)
+        expect(row.get_by_role("link")).to_have_count(0)
+        status_url = row.locator(".status").get_attribute("data-export-status") or ""
+        export_id = status_url.split("/")[-2]
+        s.check("export-queued")
+        worker = queued_studio["start_worker"]()
+        expect(row.locator(".status")).to_have_text("succeeded", timeout=90_000)
+        link = row.get_by_role("link", name=re.compile(r"\.ics$"))
+        expect(link).to_be_visible()
+        with page.expect_download() as info:
+            link.click()
+        content = Path(info.value.path()).read_text()
+        assert "BEGIN:VCALENDAR" in content and "TRIGGER:-PT45M" in content
+        # Run by the worker process, not by the web process that took the request.
+        assert f"export {export_id}: succeeded" in worker.output(), worker.output()[-3000:]
+    finally:
+        s.close()

@@ -259,6 +259,11 @@ class Exporter(abc.ABC):
     marshmallow ``Schema`` class; the default takes no options at all.
     ``export`` may also be written ``export(self, bundle, options)`` when it
     needs no context: the host looks once, at registration.
+
+    Every process imports the module that registers an exporter, the ones
+    that only serve reads included, and only ``export`` needs more than the
+    attributes above: import the libraries it uses inside it (or from a
+    module it imports), so they load only where exports run.
     """
 
     name: ClassVar[str]
@@ -272,6 +277,17 @@ class Exporter(abc.ABC):
         self, bundle: ContentBundle, options: Mapping[str, Any], context: ExportContext
     ) -> Artifact:
         """Turn the bundle into one artifact of ``context.media_type``."""
+
+    def preload(self) -> None:
+        """Load now what ``export`` would load on its first call; default: nothing.
+
+        The host calls it once in a process that runs many exports (``sidcontent
+        worker``), before it starts taking jobs, never in one that serves reads.
+        Each export runs in a child forked from that process, so what is imported
+        or parsed here (libraries, fonts) costs the child nothing. Failing here
+        only costs the time saved: the host logs it and ``export`` still runs.
+        """
+        return None  # optional: most exporters have nothing worth loading early
 
 
 class SocialPlatform(abc.ABC):

@@ -60,6 +60,18 @@ def register_exporters(register: Callable[[Exporter], None]) -> None:
       once, at registration: any other shape fails the plugin there, with a
       message naming it and both shapes, never a caller's export.
 
+    - `preload()`, optional: load ahead of time what `export` needs (see
+      below).
+
+    Every server process imports your module and calls this hook, the ones
+    that only serve reads included, and they use only the attributes above
+    `export`: keep the module light and import the libraries `export` uses
+    inside `export` (or in a module that `export` imports), so that they load
+    only where exports run. An export worker (`sidcontent worker`) calls each
+    exporter's `preload()` once before it takes jobs, so the child it forks
+    for each export inherits them loaded; a `preload()` that raises is
+    logged against your plugin and costs only that head start.
+
     `export` runs in a separate process under a time limit
     (`SIDCONTENT_EXPORT_TIMEOUT`) and must return an `Artifact` of the media
     type asked for, no larger than `SIDCONTENT_MAX_ARTIFACT_BYTES`. Raise
@@ -83,6 +95,9 @@ def register_social_platforms(register: Callable[[SocialPlatform], None]) -> Non
     network does. Exporters receive every registered platform in
     `context.social_platforms`, so a plugin adds a network without touching
     the social exporter. Names are unique, as for exporters.
+
+    `count` (and `count_alt_text`, `facets`) run only during exports: a
+    counting library they need belongs inside them, as for `export`.
     """
 
 

@@ -394,6 +394,28 @@ class PluginHost:
             calls.append((impl.plugin_name, call))
         return calls
 
+    def preload_exporters(self) -> list[str]:
+        """Run every exporter's ``preload``, in a process about to run many exports.
+
+        Returns the exporters whose preload failed. A failure is logged against
+        the plugin and changes nothing else: its exports load what they need
+        themselves, and fail there, with the export record saying why.
+        """
+        failed = []
+        for name, registered in self.exporters.items():
+            try:
+                registered.item.preload()
+            except Exception as exc:
+                failed.append(name)
+                log.warning(
+                    "plugin %r: preloading exporter %r failed: %s\n%s",
+                    registered.plugin,
+                    name,
+                    describe(exc),
+                    "".join(traceback.format_exception(exc)).rstrip(),
+                )
+        return failed
+
     def export_context(self, registered: Registered, media_type: str) -> ExportContext:
         """What an exporter's ``export`` gets besides the content and its options."""
         return ExportContext(

@@ -114,6 +114,7 @@ addopts = "-ra --strict-markers"
 sidcontent finds this module through the ``sidcontent`` entry point in
 pyproject.toml and calls the hooks marked ``@hookimpl``. The exporter sees
 only a ``ContentBundle`` (one campaign, one locale, published content).
+Keep this module light (see ``export``): it loads in every server process.
 """
 
 from __future__ import annotations
@@ -157,6 +158,9 @@ class ${klass}Exporter(Exporter):
     def export(
         self, bundle: ContentBundle, options: Mapping[str, Any], context: ExportContext
     ) -> Artifact:
+        # Import the libraries an export needs (PDF, images, templates) here, not
+        # at the top: every server process imports this module, the ones that only
+        # serve reads too, and only the process running an export calls this.
         markdown = context.media_type == "text/markdown"
         campaign = bundle.campaign
         lines = [f"# {campaign.name}" if markdown else campaign.name, ""]

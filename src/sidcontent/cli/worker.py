@@ -31,6 +31,9 @@ def worker(concurrency: int, loglevel: str) -> None:
     reaped = service.reap_lost()
     if reaped:
         click.echo(f"failed {reaped} export(s) whose worker was lost", err=True)
+    # Each export forks from a pool process, itself forked from this one: load
+    # the exporters' libraries once here, not in every export's child.
+    service.host.preload_exporters()
     # The pool's processes fork from this one: they must not share its
     # connections (each also drops what it inherits, see sidcontent.db).
     app.extensions["sidcontent.db"].dispose()

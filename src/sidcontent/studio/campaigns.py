@@ -13,6 +13,7 @@ from sidcontent.api.auth import check_role
 from sidcontent.content import editing, locales, queries
 from sidcontent.content.models import utcnow
 from sidcontent.content.tokens import Role
+from sidcontent.content.translations import coverage as coveragemod
 from sidcontent.exports.service import Exports
 from sidcontent.studio import actions
 from sidcontent.studio.blueprint import bp, per_kind
@@ -44,31 +45,55 @@ def campaigns() -> str:
     return render_template("studio/campaigns.html", campaigns=rows)
 
 
-def coverage(rows: queries.BundleRows) -> dict[str, Any]:
-    """Locale x item: translated, missing, or the locale a reader gets instead.
+def coverage(db: Any, rows: queries.BundleRows) -> dict[str, Any]:
+    """Locale x item: translated, stale, missing, or the locale a reader gets instead.
 
-    The fallback is ``locales.choose``, the function the API answers with.
+    The states are the translations coverage service's, the report GET
+    /campaigns/{slug}/coverage answers, so the grid cannot disagree with it;
+    the report leaves out the source locale, asked for on its own. Where a
+    text is missing, the locale shown is ``locales.choose``'s, the function
+    the API serves content with.
     """
     campaign = rows.campaign
-    items = [("messages", m) for m in rows.messages] + [("resources", r) for r in rows.resources]
-    found = {campaign.default_locale} | {tr.locale for tr in campaign.translations}
-    for _, item in items:
-        found |= {tr.locale for tr in item.translations}
-    ordered = [campaign.default_locale] + sorted(found - {campaign.default_locale})
+    source = campaign.default_locale
+    report = coveragemod.coverage(db, campaign.slug)
+    entries = coveragemod.coverage(db, campaign.slug, [source])["locales"] + report["locales"]
+    ordered = [entry["locale"] for entry in entries]
+    states: dict[tuple[str, int, str], dict[str, Any]] = {}
+    for entry in entries:
+        for kind in ("messages", "resources"):
+            group = entry[kind]
+            for item_id in group["translated"]:
+                states[kind, item_id, entry["locale"]] = {"state": "translated"}
+            for item_id in group["missing"]:
+                states[kind, item_id, entry["locale"]] = {"state": "missing"}
+            for stale in group["stale"]:
+                states[kind, stale["id"], entry["locale"]] = {
+                    "state": "stale",
+                    "revision": stale["source_revision"],
+                }
+    available = {
+        (kind, item.id): {tr.locale for tr in item.translations}
+        for kind, items in (("messages", rows.messages), ("resources", rows.resources))
+        for item in items
+    }
     table = []
-    for kind, item in items:
-        available = {tr.locale for tr in item.translations}
-        cells = []
-        for locale in ordered:
-            if locale in available:
-                cells.append({"state": "translated"})
-                continue
-            chosen = locales.choose(available, (locale,), campaign.default_locale)
-            if chosen is None:
-                cells.append({"state": "missing"})
-            else:
-                cells.append({"state": "fallback", "fallback": chosen})
-        table.append({"kind": kind, "id": item.id, "cells": cells})
+    first = entries[0]
+    for kind in ("messages", "resources"):
+        group = first[kind]
+        ids = sorted([*group["translated"], *group["missing"], *(s["id"] for s in group["stale"])])
+        for item_id in ids:
+            cells = []
+            for locale in ordered:
+                cell = dict(states.get((kind, item_id, locale), {"state": "missing"}))
+                if cell["state"] == "missing":
+                    chosen = locales.choose(
+                        available.get((kind, item_id), set()), (locale,), source
+                    )
+                    if chosen is not None:
+                        cell = {"state": "fallback", "fallback": chosen}
+                cells.append(cell)
+            table.append({"kind": kind, "id": item_id, "cells": cells})
     return {"locales": ordered, "rows": table}
 
 
@@ -144,7 +169,7 @@ def campaign(slug: str) -> str:
         "studio/campaign.html",
         campaign=view,
         items=items,
-        coverage=coverage(rows),
+        coverage=coverage(db, rows),
         schedule=schedule(rows),
         history=history(c.slug),
         notices=actions.notices(),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import fields, validate
 from sqlalchemy import select
@@ -26,13 +26,11 @@ from sidcontent.content import editing, locales
 from sidcontent.content.models import Campaign, Status, utcnow
 from sidcontent.content.revisions import Revision
 from sidcontent.content.tokens import Role
-from sidcontent.plugins import PluginHost
 from sidcontent.studio import actions
-from sidcontent.studio.blueprint import bp, per_kind
+from sidcontent.studio.blueprint import per_kind
 from sidcontent.studio.strings import t
 
 EDITABLE = ("messages", "resources")
-MAX_COUNT_TEXT = 20_000
 
 
 @dataclass
@@ -408,48 +406,3 @@ def restore(kind: str, key: str, number: int) -> BaseResponse:
     else:
         actions.notice("ok", t("revisions.restored", number=number, revision=result.row.revision))
     return redirect(url_for("studio.revisions", kind=kind, key=key), code=303)
-
-
-@bp.post("/count")
-def count() -> ResponseReturnValue:
-    """Length of a text on every registered platform, by the platform's own count().
-
-    The platforms come from the plugin host, the same objects the social
-    exporter counts with, so the numbers here are the export's numbers.
-    """
-    check_role(Role.editor)
-    body = request.get_json(silent=True)
-    text = body.get("text") if isinstance(body, dict) else None
-    if not isinstance(text, str) or len(text) > MAX_COUNT_TEXT:
-        return jsonify({"error": 'Send {"text": "..."}.'}), 400
-    host: PluginHost = current_app.extensions["sidcontent.plugins"]
-    out = []
-    for name, registered in sorted(host.social_platforms.items()):
-        platform = registered.item
-        try:
-            length = int(platform.count(text))
-        except Exception:  # a plugin's count() fails only its own counter
-            current_app.logger.exception("count() of platform %s failed", name)
-            continue
-        over = length > platform.limit or (
-            platform.max_bytes is not None and len(text.encode()) > platform.max_bytes
-        )
-        if not over:
-            state, label = "ok", t("counter.ok", count=length, limit=platform.limit)
-        elif platform.supports_threads:
-            state, label = "thread", t("counter.thread", count=length, limit=platform.limit)
-        else:
-            state, label = "shorten", t("counter.shorten", count=length, limit=platform.limit)
-        out.append(
-            {
-                "platform": name,
-                "title": platform.title,
-                "count": length,
-                "limit": platform.limit,
-                "state": state,
-                "label": f"{platform.title}: {label}",
-            }
-        )
-    response = jsonify({"platforms": out})
-    response.headers["Cache-Control"] = "no-store"
-    return response

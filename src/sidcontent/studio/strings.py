@@ -70,11 +70,13 @@ EN: dict[str, str] = {
     "status.archived": "Archived",
     "status.deleted": "Deleted",
     "coverage.title": "Translation coverage",
-    "coverage.help": "Per locale: translated, missing, or which locale readers get instead.",
+    "coverage.help": "Per locale: translated, stale (the source text changed after the "
+    "translation), missing, or which locale readers get instead.",
     "coverage.item": "Item",
     "coverage.translated": "Translated",
     "coverage.missing": "Missing",
     "coverage.falls_back": "Falls back to {locale}",
+    "coverage.stale": "Stale (source rev. {revision})",
     "schedule.title": "Schedule",
     "schedule.none": "Nothing is scheduled.",
     "schedule.at": "Publish at (UTC)",
@@ -104,12 +106,17 @@ EN: dict[str, str] = {
     "editor.saved": "Saved (revision {revision}).",
     "editor.invalid": "Not saved: {detail}",
     "editor.revisions": "Revisions",
-    "editor.counters": "Length per platform",
-    "editor.counters_help": "Counted by the server exactly as the social export counts.",
+    "editor.counters": "Post per platform",
+    "editor.counters_help": "Each platform's post of this message as the social export "
+    "would make it from the headline, body, call to action, link and hashtags above, "
+    "counted by the server the way each platform counts.",
     "editor.back": "Back to the campaign",
-    "counter.ok": "{count}/{limit}",
-    "counter.thread": "{count}/{limit}: would need a thread",
-    "counter.shorten": "{count}/{limit}: too long, would be shortened",
+    "counter.ok": "{counts}",
+    "counter.thread": "would need a thread of {parts} parts ({counts})",
+    "counter.shorten": "{counts} after shortening (left out: {dropped})",
+    "counter.bad_request": "Send a JSON object with the message's id, the locale and the "
+    "form's texts.",
+    "counter.no_social": "No social exporter is loaded, so there is nothing to count.",
     "conflict.title": "Someone else saved first",
     "conflict.intro": "{author} saved revision {revision} while you were editing. Nothing "
     "of yours was saved. Choose which version to keep.",

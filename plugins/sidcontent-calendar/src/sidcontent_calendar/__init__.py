@@ -8,6 +8,11 @@ subscribable feed there, ``<campaign>.ics``, fresh: the ``content_changed``
 hook rewrites it whenever the campaign's published content changes and
 removes it when the campaign is no longer published. Any web server can
 serve that folder to calendar apps.
+
+Every server process imports this module, so it holds only what ``/exporters``
+shows and checks (names, options, settings); the iCalendar writing, and the
+icalendar library, are in :mod:`sidcontent_calendar.ics`, imported when a
+calendar is made.
 """
 
 from __future__ import annotations
@@ -15,12 +20,10 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import icalendar
 from marshmallow import Schema, fields, validate
 
 from sidcontent import hookimpl
@@ -40,7 +43,6 @@ except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0"
 
 MEDIA_TYPE = "text/calendar"
-DEFAULT_WEBINAR_LENGTH = timedelta(hours=1)
 
 
 class CalendarOptions(Schema):
@@ -67,9 +69,17 @@ class CalendarExporter(Exporter):
     media_types = (MEDIA_TYPE,)
     options_schema = CalendarOptions
 
+    def preload(self) -> None:
+        # An export worker calls this before it forks a child per export.
+        import sidcontent_calendar.ics  # noqa: F401
+
     def export(
         self, bundle: ContentBundle, options: Mapping[str, Any], context: ExportContext
     ) -> Artifact:
+        # icalendar loads here, in the export's process: the server's read-only
+        # processes import this module too, and never need it.
+        from sidcontent_calendar.ics import calendar_of
+
         content, webinars = calendar_of(
             bundle, options["include_webinars"], options["reminder_minutes"]
         )
@@ -79,68 +89,6 @@ class CalendarExporter(Exporter):
             content=content,
             metadata={"events": 1 + webinars, "webinars": webinars},
         )
-
-
-def calendar_of(
-    bundle: ContentBundle, include_webinars: bool = True, reminder_minutes: int | None = None
-) -> tuple[bytes, int]:
-    """The iCalendar text of ``bundle`` and how many webinars it holds."""
-    campaign = bundle.campaign
-    stamp = datetime.now(UTC).replace(microsecond=0)
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", f"-//sidcontent//sidcontent-calendar {__version__}//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", _line(campaign.name))
-
-    day = icalendar.Event()
-    day.add("uid", f"{campaign.slug}-day@sidcontent")
-    day.add("dtstamp", stamp)
-    day.add("summary", _line(campaign.name))
-    day.add("dtstart", campaign.day)  # a date: an all-day event
-    day.add("dtend", campaign.day + timedelta(days=1))  # DTEND is exclusive
-    day.add("description", _describe(campaign.tagline, campaign.description, campaign))
-    if campaign.url:
-        day.add("url", campaign.url)
-    day.add("transp", "TRANSPARENT")  # a campaign day does not make anyone busy
-    calendar.add_component(day)
-
-    webinars = 0
-    if include_webinars:
-        for resource in bundle.resources:
-            if resource.type != "webinar" or resource.starts_at is None:
-                continue
-            event = icalendar.Event()
-            event.add("uid", f"{campaign.slug}-resource-{resource.id}@sidcontent")
-            event.add("dtstamp", stamp)
-            event.add("summary", _line(resource.title))
-            event.add("dtstart", resource.starts_at)
-            event.add("dtend", resource.ends_at or resource.starts_at + DEFAULT_WEBINAR_LENGTH)
-            event.add("description", _describe(resource.description, resource.url, campaign))
-            event.add("url", resource.url)
-            event.add("location", resource.url)
-            if reminder_minutes is not None:
-                alarm = icalendar.Alarm()
-                alarm.add("action", "DISPLAY")
-                alarm.add("description", _line(resource.title))
-                alarm.add("trigger", timedelta(minutes=-reminder_minutes))
-                event.add_component(alarm)
-            calendar.add_component(event)
-            webinars += 1
-
-    return calendar.to_ical(), webinars
-
-
-def _line(text: str) -> str:
-    # Summaries are one line in every calendar app (and icalendar refuses
-    # raw line breaks there); descriptions keep theirs, escaped.
-    return " ".join(text.split())
-
-
-def _describe(first: str | None, second: str | None, campaign: Any) -> str:
-    hashtags = " ".join(f"#{tag}" for tag in campaign.hashtags)
-    return "\n\n".join(part for part in (first, second, hashtags) if part)
 
 
 @hookimpl
@@ -172,6 +120,8 @@ def content_changed(event: ContentEvent, settings: PluginSettings) -> None:
     if bundle is None:  # unpublished or deleted: subscribers should not keep stale dates
         feed.unlink(missing_ok=True)
         return
+    from sidcontent_calendar.ics import calendar_of
+
     content, _ = calendar_of(bundle)
     feed_dir.mkdir(parents=True, exist_ok=True)
     # Write then rename, so a web server never serves half a file.

@@ -7,7 +7,6 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from sidcontent.exporters import fallback
-from sidcontent.exporters.newsletter.strings import AUDIENCES
 
 LAYOUTS = ("digest", "spotlight")
 MERGE_TAGS = ("none", "mailchimp", "django")
@@ -22,6 +21,20 @@ _TOKEN = validate.Regexp(
 _MERGE_FIELD = validate.Regexp(
     r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$",
     error="Use a name like FNAME or subscriber.metadata.first_name.",
+)
+
+
+# The audiences content is written for, in the order a digest lists them (the
+# content model's values: exporters do not import the ORM). Here rather than in
+# .strings, so the options load without Babel in processes that only serve reads.
+AUDIENCES: tuple[str, ...] = (
+    "general",
+    "parents-carers",
+    "educators",
+    "ages-3-7",
+    "ages-7-11",
+    "ages-11-14",
+    "ages-14-18",
 )
 
 

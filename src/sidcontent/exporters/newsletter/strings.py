@@ -13,19 +13,8 @@ from datetime import UTC, date, datetime
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 
+from sidcontent.exporters.newsletter.options import AUDIENCES as AUDIENCES
 from sidcontent.exporting import closest_locale
-
-# The audiences content is written for, in the order a digest lists them.
-# (The same values as the content model's; exporters do not import the ORM.)
-AUDIENCES: tuple[str, ...] = (
-    "general",
-    "parents-carers",
-    "educators",
-    "ages-3-7",
-    "ages-7-11",
-    "ages-11-14",
-    "ages-14-18",
-)
 
 _STRINGS: dict[str, dict[str, str]] = {
     "en": {

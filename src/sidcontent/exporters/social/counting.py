@@ -12,7 +12,8 @@ import unicodedata
 from functools import lru_cache
 
 import regex
-from twitter_text import extract_urls_with_indices, parse_tweet
+
+from .twitter import twitter_text
 
 _GRAPHEME = regex.compile(r"\X")
 
@@ -20,6 +21,11 @@ _GRAPHEME = regex.compile(r"\X")
 # rule as app/validators/status_length_validator.rb).
 _MASTODON_MENTION = regex.compile(r"(?<![\w/])@(\w+)@[\w.-]+\w", regex.UNICODE)
 MASTODON_URL_LENGTH = 23
+
+
+def preload() -> None:
+    """Load twitter-text now rather than at the first X or Mastodon count."""
+    twitter_text()
 
 
 def graphemes(text: str) -> list[str]:
@@ -45,7 +51,7 @@ def x_weighted_length(text: str) -> int:
     """X's weighted length: twitter-text v3 (NFC; light ranges 1, others 2,
     an emoji 2, every URL 23). Cached: threads and shortening ask for the
     same words and parts again and again, and the parser is slow."""
-    return int(parse_tweet(text).weightedLength)
+    return int(twitter_text().parse_tweet(text).weightedLength)
 
 
 @lru_cache(maxsize=65536)
@@ -55,7 +61,7 @@ def mastodon_length(text: str) -> int:
     text = unicodedata.normalize("NFC", text)
     pieces: list[str] = []
     at = 0
-    for entity in extract_urls_with_indices(text, False):
+    for entity in twitter_text().extract_urls_with_indices(text, False):
         start, end = entity["indices"]
         pieces.append(text[at:start])
         pieces.append("x" * MASTODON_URL_LENGTH)

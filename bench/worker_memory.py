@@ -1,0 +1,279 @@
+"""Memory per web worker after the read benchmark's load, against bare Flask.
+
+    make bench                        # or: .venv/bin/python bench/worker_memory.py
+
+Three servers run side by side under the read benchmark's gunicorn command
+line (``servers.gunicorn_argv``: sync workers, two of them) and take the same
+wrk load on the read endpoints (list, bundle, detail, 304, ``/exporters``,
+``/plugins``):
+
+- **bare**: a Flask route returning constant JSON (``bare_app``);
+- **sidcontent**: the API as it serves reads, exporters' libraries unloaded;
+- **exporters loaded**: the same API whose workers also ran every exporter's
+  ``preload()`` at start, which is what each web worker carried before the
+  exporters loaded their libraries lazily (and what an export worker holds);
+- **sidcontent serve**: the production command (the app loaded once, then
+  forked into threaded workers, which share its pages: compare PSS).
+
+Then each worker's RSS (and PSS, which shares out pages the workers have in
+common) is read from ``/proc``. The target is at most 80 MB RSS per
+sidcontent worker.
+
+What a lean web worker pays instead: each export's forked child imports the
+exporter's libraries itself. The second table times one export of each
+built-in exporter in a forked child (``sidcontent.exports.sandbox``, as the
+server runs it) from a process that never loaded them, then from the same
+process after ``preload_exporters()``, as ``sidcontent worker`` runs them.
+Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import bare_app
+import servers
+import throughput
+import wrk
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_MB = 80.0
+READS = (
+    "/api/v1/messages?limit=20",
+    "/api/v1/messages?limit=20&audience=parents-carers&locale=de",
+    "/api/v1/campaigns/sid-2017/bundle",
+    "/api/v1/campaigns/sid-2017/bundle?locale=fr",
+    "/api/v1/messages/8",
+    "/api/v1/resources?limit=20",
+    "/api/v1/exporters",
+    "/api/v1/plugins",
+)
+
+
+def exporters_loaded_app() -> object:
+    """The API with every exporter preloaded in the worker: the old web worker."""
+    from sidcontent import create_app
+
+    app = create_app()
+    app.extensions["sidcontent.plugins"].preload_exporters()
+    return app
+
+
+@dataclass(frozen=True)
+class Worker:
+    pid: int
+    rss_mb: float
+    pss_mb: float
+
+
+def workers_of(base_url: str) -> list[Worker]:
+    """gunicorn's workers for the server on ``base_url``: the processes whose
+    command line binds its port, less the arbiter (their parent)."""
+    bind = f"{servers.HOST}:{urlsplit(base_url).port}"
+    found: dict[int, int] = {}  # pid -> ppid
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        if bind.encode() in argv:
+            found[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return [_measure(pid) for pid, ppid in sorted(found.items()) if ppid in found]
+
+
+def children_of(pid: int) -> list[Worker]:
+    """The processes whose parent is ``pid``: ``sidcontent serve``'s workers."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(_measure(int(entry.name)))
+    return found
+
+
+@contextmanager
+def sidcontent_serve(env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
+    """``sidcontent serve`` as an operator runs it (the app loaded before gunicorn
+    forks, threaded workers); yield its base URL and its pid."""
+    port = servers.free_port()
+    argv = [str(servers.BIN / "sidcontent"), "serve", "--host", servers.HOST, "--port", str(port)]
+    argv += ["--workers", str(servers.WORKERS)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+        )
+    base = f"http://{servers.HOST}:{port}"
+    try:
+        servers._wait_ready(base + "/healthz", process, log)
+        yield base, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _measure(pid: int) -> Worker:
+    def kb(path: str, field: str) -> float:
+        for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return float(line.split()[1])
+        return float("nan")
+
+    return Worker(pid, kb("status", "VmRSS") / 1024, kb("smaps_rollup", "Pss") / 1024)
+
+
+def load(base_url: str, paths: tuple[str, ...], seconds: float) -> int:
+    """wrk on each path in turn; the number of requests that were not 2xx/3xx."""
+    bad = 0
+    for path in paths:
+        result = wrk.run(base_url + path, seconds)
+        bad += result.bad_status + result.socket_errors
+    return bad
+
+
+EXPORTS = (
+    ("social", "application/json", {}),
+    ("poster", "application/pdf", {}),
+    ("newsletter", "text/html", {}),
+    ("calendar", "text/calendar", {}),
+)
+
+
+def export_costs(env: dict[str, str], rounds: int) -> list[tuple[str, float, float]]:
+    """(exporter, median ms from a lean process, median ms after preloading)."""
+    os.environ.update(env)
+    from sidcontent import create_app
+    from sidcontent.exports import sandbox
+
+    app = create_app()
+    service = app.extensions["sidcontent.exports"]
+    host = service.host
+    jobs = []
+    for name, media_type, given in EXPORTS:
+        registered = host.exporters[name]
+        options = registered.item.options_schema().load(given)
+        bundle = service.bundle("sid-2017", None)
+        jobs.append(sandbox.Job(name, registered.plugin, bundle, options, media_type, 1 << 26))
+
+    def median_ms(job: sandbox.Job) -> float:
+        samples = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            outcome = sandbox.run(job, host, 60)
+            samples.append((time.perf_counter() - started) * 1000)
+            if not isinstance(outcome, sandbox.Produced):
+                raise RuntimeError(f"{job.exporter} failed: {outcome}")
+        return statistics.median(samples)
+
+    lean = [median_ms(job) for job in jobs]
+    host.preload_exporters()
+    warm = [median_ms(job) for job in jobs]
+    app.extensions["sidcontent.db"].dispose()
+    return [(job.exporter, a, b) for job, a, b in zip(jobs, lean, warm, strict=True)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=2, help="seconds of wrk per URL")
+    parser.add_argument("--rounds", type=int, default=2, help="passes over the URLs")
+    parser.add_argument("--export-rounds", type=int, default=5, help="exports per case")
+    parser.add_argument("--fixtures", type=Path, default=ROOT / "fixtures")
+    args = parser.parse_args(argv)
+    if not wrk.available():
+        print(wrk.INSTALL_HINT, file=sys.stderr)
+        return 2
+    print(
+        f"sidcontent web worker memory, {time.strftime('%Y-%m-%d %H:%M')}, "
+        f"{os.cpu_count()} CPUs, gunicorn -w {servers.WORKERS} sync"
+    )
+    with tempfile.TemporaryDirectory(prefix="sidbench-mem-") as tmp:
+        workdir = Path(tmp)
+        env = throughput.prepare_database(workdir, args.fixtures)
+        with ExitStack() as stack:
+            servers_under_test = {
+                "bare Flask": (
+                    stack.enter_context(
+                        servers.gunicorn(
+                            "bare_app:create_app()", {}, bare_app.PATH, workdir / "bare.log"
+                        )
+                    ),
+                    (bare_app.PATH,),
+                ),
+                "sidcontent": (
+                    stack.enter_context(
+                        servers.gunicorn(
+                            "sidcontent:create_app()", env, "/healthz", workdir / "api.log"
+                        )
+                    ),
+                    READS,
+                ),
+                "exporters loaded": (
+                    stack.enter_context(
+                        servers.gunicorn(
+                            "worker_memory:exporters_loaded_app()",
+                            env,
+                            "/healthz",
+                            workdir / "eager.log",
+                        )
+                    ),
+                    READS,
+                ),
+            }
+            serve_url, serve_pid = stack.enter_context(sidcontent_serve(env, workdir / "serve.log"))
+            servers_under_test["sidcontent serve"] = (serve_url, READS)
+            bad = 0
+            for round_no in range(args.rounds):
+                for name, (base, paths) in servers_under_test.items():
+                    print(f"  .. round {round_no + 1}: {name}", file=sys.stderr, flush=True)
+                    bad += load(base, paths, args.seconds)
+            measured = {name: workers_of(base) for name, (base, _) in servers_under_test.items()}
+            measured["sidcontent serve"] = children_of(serve_pid)
+        print("  .. exports in forked children, lean then preloaded", file=sys.stderr, flush=True)
+        costs = export_costs(env, args.export_rounds)
+    bare_rss = statistics.mean(w.rss_mb for w in measured["bare Flask"])
+    print(f"\n{'server':<18} {'RSS/worker MB':>14} {'PSS/worker MB':>14} {'x bare':>7}  target")
+    for name, workers in measured.items():
+        rss = statistics.mean(w.rss_mb for w in workers)
+        pss = statistics.mean(w.pss_mb for w in workers)
+        goal = ""
+        if name.startswith("sidcontent"):
+            goal = f"<= {TARGET_MB:.0f} MB: {'met' if rss <= TARGET_MB else 'missed'}"
+        print(f"{name:<18} {rss:>14.1f} {pss:>14.1f} {rss / bare_rss:>6.2f}x  {goal}")
+        if len(workers) != servers.WORKERS:
+            print(f"  (found {len(workers)} workers, expected {servers.WORKERS})")
+    print(
+        f"\none export in a forked child, median of {args.export_rounds} "
+        "(lean: a web worker; preloaded: sidcontent worker)"
+    )
+    print(f"{'exporter':<12} {'lean ms':>9} {'preloaded ms':>13} {'lean/preloaded':>15}")
+    for name, lean, warm in costs:
+        print(f"{name:<12} {lean:>9.1f} {warm:>13.1f} {lean / warm:>14.2f}x")
+    if bad:
+        print(f"\nwarning: {bad} responses were not 2xx/3xx or failed at the socket")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
