@@ -63,19 +63,23 @@ def gunicorn(app_spec: str, env: dict[str, str], ready_path: str, log: Path) -> 
             start_new_session=True,
         )
     try:
-        _wait_ready(base + ready_path, process, log)
+        wait_ready(base + ready_path, process, log)
         yield base
     finally:
-        # The arbiter takes its workers down with it on SIGTERM.
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 15 s: gunicorn's arbiter takes its workers with it."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -123,15 +122,10 @@ def sidcontent_serve(env: dict[str, str], log: Path) -> Iterator[tuple[str, int]
         )
     base = f"http://{servers.HOST}:{port}"
     try:
-        servers._wait_ready(base + "/healthz", process, log)
+        servers.wait_ready(base + "/healthz", process, log)
         yield base, process.pid
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        servers.stop(process)
 
 
 def _measure(pid: int) -> Worker:

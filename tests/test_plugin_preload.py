@@ -87,6 +87,7 @@ def test_preload_runs_once_in_this_process_and_exports_inherit_it(
             failed = host.preload_exporters()
 
         assert failed == ["cold"]
+        assert host.preload_exporters(["warmed", "cold"]) == []  # once a process, each
         assert "plugin 'cold': preloading exporter 'cold' failed: OSError" in caplog.text
         assert "font cache unreadable" in caplog.text
         assert _export(client, "warmed", "fr") == f"warm=[{os.getpid()}]".encode()

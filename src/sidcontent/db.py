@@ -184,7 +184,12 @@ class _GenerationReader:
         self.engine = engine
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._all: list[Any] = []
+        # Every connection by the thread that owns it, so that dispose() can
+        # close them all and a thread that has ended gives its one back: a
+        # server that starts a thread per request (werkzeug's, gthread after
+        # a restart of its pool) would otherwise keep one connection per
+        # thread it ever ran, until PostgreSQL refuses more clients.
+        self._all: dict[threading.Thread, Any] = {}
 
     def _connect(self) -> Any:
         dialect = self.engine.dialect
@@ -195,7 +200,12 @@ class _GenerationReader:
         if dialect.name != "sqlite":
             connection.autocommit = True
         with self._lock:
-            self._all.append(connection)
+            ended = [thread for thread in self._all if not thread.is_alive()]
+            orphans = [self._all.pop(thread) for thread in ended]
+            self._all[threading.current_thread()] = connection
+        for orphan in orphans:
+            with contextlib.suppress(Exception):
+                orphan.close()
         return connection
 
     def read(self) -> int:
@@ -217,6 +227,9 @@ class _GenerationReader:
         connection = getattr(self._local, "connection", None)
         self._local.pid = None
         if connection is not None:
+            with self._lock:
+                if self._all.get(threading.current_thread()) is connection:
+                    del self._all[threading.current_thread()]
             with contextlib.suppress(Exception):
                 connection.close()
 
@@ -224,12 +237,12 @@ class _GenerationReader:
         # After a fork: the parent's connections are the parent's to close,
         # and its lock may have been held by a thread that did not survive.
         self._lock = threading.Lock()
-        self._all = []
+        self._all = {}
         self._local = threading.local()
 
     def reset_all(self) -> None:
         with self._lock:
-            connections, self._all = self._all, []
+            connections, self._all = list(self._all.values()), {}
         for connection in connections:
             with contextlib.suppress(Exception):
                 connection.close()

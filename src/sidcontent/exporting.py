@@ -282,9 +282,11 @@ class Exporter(abc.ABC):
         """Load now what ``export`` would load on its first call; default: nothing.
 
         The host calls it once in a process that runs many exports (``sidcontent
-        worker``), before it starts taking jobs, never in one that serves reads.
-        Each export runs in a child forked from that process, so what is imported
-        or parsed here (libraries, fonts) costs the child nothing. Failing here
+        worker``), before it starts taking jobs, never in one that only serves
+        reads; the studio calls it in a web process at an editor's first live
+        count, since every count is an export run in a forked child. Each export
+        runs in a child forked from that process, so what is imported or parsed
+        here (libraries, fonts) costs the child nothing. Failing here
         only costs the time saved: the host logs it and ``export`` still runs.
         """
         return None  # optional: most exporters have nothing worth loading early

@@ -183,6 +183,7 @@ class PluginHost:
             given_settings(os.environ, {}) if plugin_settings is None else plugin_settings
         )
         self._modules: dict[str, Any] = {}
+        self._preloaded: set[str] = set()  # exporters whose preload() has run here
         for name in self.disabled:
             self.pm.set_blocked(name)
         if sources is None:
@@ -394,15 +395,21 @@ class PluginHost:
             calls.append((impl.plugin_name, call))
         return calls
 
-    def preload_exporters(self) -> list[str]:
-        """Run every exporter's ``preload``, in a process about to run many exports.
+    def preload_exporters(self, names: Iterable[str] | None = None) -> list[str]:
+        """Run the ``preload`` of every exporter (or those ``names``d), once each.
 
-        Returns the exporters whose preload failed. A failure is logged against
-        the plugin and changes nothing else: its exports load what they need
-        themselves, and fail there, with the export record saying why.
+        For a process about to run many exports of them. Returns the exporters
+        whose preload failed. A failure is logged against the plugin and
+        changes nothing else: its exports load what they need themselves, and
+        fail there, with the export record saying why.
         """
         failed = []
-        for name, registered in self.exporters.items():
+        wanted = self.exporters.keys() if names is None else names
+        for name in wanted:
+            registered = self.exporters.get(name)
+            if registered is None or name in self._preloaded:
+                continue
+            self._preloaded.add(name)
             try:
                 registered.item.preload()
             except Exception as exc:

@@ -3,8 +3,9 @@
 Every process that serves reads imports this module (the built-ins load like
 any plugin), so it holds only what listing the exporter and validating its
 options need. The work, and the PDF, image and font libraries behind the
-share image, live in :mod:`.work`, imported by ``export`` in the export's
-own process, or ahead of time by ``preload`` in an export worker.
+share image, live in :mod:`.work` (and :mod:`.cards`, for the image),
+imported by ``export`` in the export's own process, or ahead of time by
+``preload`` in an export worker.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class SocialExporter(Exporter):
     options_schema = optionsmod.SocialOptionsSchema
 
     def preload(self) -> None:
-        from . import counting, work  # noqa: F401 (importing work is the preloading)
+        from . import cards, counting, work  # noqa: F401 (importing them is the preloading)
 
         counting.preload()
 

@@ -23,7 +23,7 @@ from sidcontent.exporting import (
     SocialPlatform,
 )
 
-from . import drafting, images, output, schedule, schedulers
+from . import drafting, output, schedule, schedulers
 from . import options as optionsmod
 from . import text as textmod
 from .composition import TooLong, fit
@@ -42,7 +42,9 @@ def export(bundle: ContentBundle, options: Mapping[str, Any], context: ExportCon
     fallback_warnings, locales = fallback.report(bundle, opts["fallback"], messages)
     stem = f"{bundle.campaign.slug}-{fallback.requested(bundle)}-social"
     if media_type == PNG:
-        png = _png(bundle, messages, opts, stem)
+        from . import cards  # the image libraries: only exports that draw load them
+
+        png = cards.png(bundle, messages, opts, stem)
         return replace(
             png,
             metadata={**png.metadata, **locales},
@@ -287,60 +289,6 @@ def _too_long(message: Message, rule: Rules, exc: TooLong, mode: str) -> ExportE
     )
 
 
-# --- images ------------------------------------------------------------------------
-
-
-def _image_text(bundle: ContentBundle, message: Message) -> tuple[str, str, list[str]]:
-    """The headline and footer to draw, emoji left out (with a warning)."""
-    headline = textmod.clean(message.headline, one_line=True).text
-    campaign = bundle.campaign
-    footer = textmod.clean(campaign.name, one_line=True).text
-    if campaign.hashtags:
-        footer += f" · #{textmod.bare_hashtag(campaign.hashtags[0])}"
-    warnings = []
-    headline, stripped = images.drawable(headline)
-    if stripped:
-        warnings.append(f"message {message.id}: emoji left out of the share image")
-    footer, _ = images.drawable(footer)
-    if not headline:
-        raise images.ImageTextError("the headline has nothing to draw")
-    return headline, footer, warnings
-
-
-def _render(
-    bundle: ContentBundle, message: Message, size_name: str
-) -> tuple[bytes, dict[str, Any], list[str]]:
-    headline, footer, warnings = _image_text(bundle, message)
-    palette = bundle.theme.palette if bundle.theme else None
-    png, meta = images.render(
-        headline, footer, optionsmod.IMAGE_SIZES[size_name], palette, locale=message.locale
-    )
-    meta = {"message_id": message.id, "size": size_name, **meta}
-    return png, meta, warnings
-
-
-def _png(
-    bundle: ContentBundle, messages: Sequence[Message], opts: Mapping[str, Any], stem: str
-) -> Artifact:
-    if len(messages) != 1:
-        raise ExportError(
-            "image/png renders one message: pass messages=[id] (or ask for application/zip)",
-            field="messages",
-        )
-    sizes = opts["image_sizes"] or ["card"]
-    if len(sizes) != 1:
-        raise ExportError(
-            "image/png renders one size: pass image_sizes=['card'] or ['square']",
-            field="image_sizes",
-        )
-    message = messages[0]
-    try:
-        png, meta, warnings = _render(bundle, message, sizes[0])
-    except images.ImageTextError as exc:
-        raise ExportError(f"message {message.id}: {exc}", field="headline") from None
-    return Artifact(f"{stem}-{message.id}-{sizes[0]}.png", PNG, png, meta, tuple(warnings))
-
-
 def _zip(
     bundle: ContentBundle,
     messages: Sequence[Message],
@@ -352,6 +300,8 @@ def _zip(
     warnings: tuple[str, ...],
 ) -> Artifact:
     """posts.json, posts.csv and images/<message>-<size>.png in one file."""
+    from . import cards, images  # the image libraries: only exports that draw load them
+
     sizes = opts["image_sizes"] or list(optionsmod.IMAGE_SIZES)
     extra: list[str] = []
     rendered: dict[int, list[str]] = {}
@@ -360,7 +310,7 @@ def _zip(
         for message in messages:
             for size in sizes:
                 try:
-                    png, _, image_warnings = _render(bundle, message, size)
+                    png, _, image_warnings = cards.render(bundle, message, size)
                 except images.ImageTextError as exc:
                     extra.append(f"message {message.id}: no {size} image: {exc}")
                     continue
