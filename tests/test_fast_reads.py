@@ -11,6 +11,8 @@ every request renders, from fragments where an earlier request made them.
 
 from __future__ import annotations
 
+import threading
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +22,7 @@ import orjson
 import pytest
 from flask import Flask
 from sqlalchemy import event, text
+from werkzeug.serving import make_server
 
 from sidcontent.api import read_connections
 from sidcontent.api.listing import content_language
@@ -33,6 +36,7 @@ from sidcontent.content.schemas import (
 )
 from tests.auth_helpers import bearer, make_token
 from tests.conftest import TEST_DATABASE_URL, fresh_database, make_app
+from tests.test_connection_reuse import BOUND, open_connections
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # two seed schedules passed, one to come
 SEED_LOCALES = sorted(
@@ -306,3 +310,25 @@ def test_a_read_survives_the_server_dropping_its_kept_connection(fresh_app):
     response = client.get("/api/v1/messages?limit=6")
     assert response.status_code == 200, response.get_json()
     assert len(response.get_json()["data"]) == 6
+
+
+def test_kept_read_connections_end_with_their_threads(tmp_path):
+    """A thread per request (werkzeug's threaded server) must not leave one
+    kept read connection behind per request thread."""
+    with fresh_database(tmp_path) as url:
+        app = make_app(url, tmp_path, RESPONSE_CACHE_SIZE=0)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        try:
+            for number in range(40):  # every one rendered: the response cache is off
+                path = f"/api/v1/messages?limit={number % 20 + 1}"
+                with urllib.request.urlopen(base + path, timeout=30) as response:
+                    assert response.status == 200
+            held = open_connections(url)
+        finally:
+            server.shutdown()
+            thread.join(10)
+            app.extensions["sidcontent.db"].dispose()
+    assert held <= BOUND, f"{held} connections held after 40 request threads"

@@ -74,7 +74,11 @@ class ReadConnections:
         self.engine = make_engine(url, pool_size=0)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._all: list[Connection] = []  # every thread's, to close on dispose
+        # Every connection by the thread that holds it: dispose() closes them
+        # all, and a thread that has ended gives its one back (a server that
+        # starts a thread per request would otherwise keep one per thread it
+        # ever ran, until PostgreSQL refuses clients).
+        self._all: dict[threading.Thread, Connection] = {}
         _LIVE.add(self)
 
     def get(self) -> Connection:
@@ -89,7 +93,12 @@ class ReadConnections:
             connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             local.connection, local.pid = connection, os.getpid()
             with self._lock:
-                self._all.append(connection)
+                ended = [thread for thread in self._all if not thread.is_alive()]
+                orphans = [self._all.pop(thread) for thread in ended]
+                self._all[threading.current_thread()] = connection
+            for orphan in orphans:
+                with contextlib.suppress(Exception):
+                    orphan.close()
         return connection
 
     def drop(self) -> None:
@@ -98,21 +107,23 @@ class ReadConnections:
         self._local.connection = None
         if connection is not None:
             with self._lock:
-                self._all.remove(connection)
+                if self._all.get(threading.current_thread()) is connection:
+                    del self._all[threading.current_thread()]
             with contextlib.suppress(Exception):
                 connection.invalidate()
 
     def forget_after_fork(self) -> None:
-        with self._lock:
-            _INHERITED.extend(self._all)
-            self._all = []
+        # The parent's lock may have been held by a thread that did not survive.
+        self._lock = threading.Lock()
+        _INHERITED.extend(self._all.values())
+        self._all = {}
         self._local = threading.local()
         self.engine.dispose(close=False)
 
     def dispose(self) -> None:
         """Close every thread's connection (the app's database is being closed)."""
         with self._lock:
-            held, self._all = self._all, []
+            held, self._all = list(self._all.values()), {}
         self._local = threading.local()
         for connection in held:
             with contextlib.suppress(Exception):
