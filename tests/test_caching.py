@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -79,18 +78,26 @@ def test_change_in_database_invalidates_cached_responses(fresh_app):
 def test_scheduled_item_appears_at_its_time_without_a_write(fresh_app):
     client = fresh_app.test_client()
     database = fresh_app.extensions["sidcontent.db"]
-    soon = utcnow() + timedelta(seconds=2)
+    # The app's clock, moved by the test: no real-time window to miss.
+    moment = [utcnow()]
+    fresh_app.config["CLOCK"] = lambda: moment[0]
+    at = moment[0] + timedelta(hours=1)
     with database.session() as session:
         session.execute(
-            update(Message).where(Message.id == 1).values(status="scheduled", publish_at=soon)
+            update(Message).where(Message.id == 1).values(status="scheduled", publish_at=at)
         )
         queries.bump_generation(session)
-    listed = client.get("/api/v1/messages?campaign=sid-2017&limit=100")
+    url = "/api/v1/messages?campaign=sid-2017&limit=100"
+    listed = client.get(url)
     assert 1 not in [m["id"] for m in listed.get_json()["data"]]
     assert client.get("/api/v1/messages/1").status_code == 404
-    time.sleep(max(0.0, (soon - utcnow()).total_seconds()) + 1.1)
+    # Just before its time the cached answers stand (the same list, served again).
+    moment[0] = at - timedelta(seconds=1)
+    assert client.get(url).headers["ETag"] == listed.headers["ETag"]
+    assert client.get("/api/v1/messages/1").status_code == 404
     # No write happened since: the cached list must still expire at publish_at.
-    relisted = client.get("/api/v1/messages?campaign=sid-2017&limit=100")
+    moment[0] = at
+    relisted = client.get(url)
     assert 1 in [m["id"] for m in relisted.get_json()["data"]]
     assert client.get("/api/v1/messages/1").status_code == 200
 

@@ -23,6 +23,7 @@ from sidcontent.content.models import utcnow
 from sidcontent.exports.store import ArtifactChunk, ArtifactRow, ExportRow
 from tests.conftest import FIXTURES
 from tests.pluginkit import exporter_source, marketer_client, plugin_app, write_plugins
+from tests.queue_cluster import alive, export_events
 
 # Bytes of a size the request asks for: several chunks of the database store.
 SIZED = exporter_source(
@@ -181,6 +182,49 @@ def test_a_record_running_past_the_hard_limit_is_reaped_as_lost(db_app, client):
     reaped = client.get(f"/api/v1/exports/{record['id']}").get_json()["data"]
     assert (reaped["status"], reaped["error_type"]) == ("failed", "lost")
     assert "lost" in reaped["error"]
+    # Announced once (after the inline run's own success), however often it is read.
+    assert client.get("/api/v1/exports?status=failed&limit=100").status_code == 200
+    assert client.get(f"/api/v1/exports/{record['id']}").get_json()["data"] == reaped
+    assert export_events(db_app.config["DATABASE_URL"], record["id"]) == [
+        "export.succeeded",
+        "export.failed",
+    ]
+
+
+def test_a_queued_record_with_no_queue_to_run_it_fails_once(db_app, client):
+    record = export(client, size=7, tag="stale-queued").get_json()["data"]
+    deadline = db_app.extensions["sidcontent.exports"].queue_deadline
+    with db_app.extensions["sidcontent.db"].session() as session:
+        # As a record accepted while a broker was configured, then left behind.
+        session.execute(
+            update(ExportRow)
+            .where(ExportRow.id == record["id"])
+            .values(status="queued", created_at=utcnow() - timedelta(seconds=deadline + 5))
+        )
+    failed = client.get(f"/api/v1/exports/{record['id']}").get_json()["data"]
+    assert (failed["status"], failed["error_type"]) == ("failed", "lost"), failed
+    assert "no queue is configured" in failed["error"]
+    assert client.get(f"/api/v1/exports/{record['id']}").get_json()["data"] == failed
+    assert export_events(db_app.config["DATABASE_URL"], record["id"]) == [
+        "export.succeeded",
+        "export.failed",
+    ]
+
+
+def test_an_unreachable_queue_fails_the_record_once(tmp_path):
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+    broker = f"redis://127.0.0.1:{closed.getsockname()[1]}/0"
+    with closed, plugin_app(tmp_path, {"sized": SIZED}, BROKER_URL=broker) as app:
+        client = marketer_client(app)
+        refused = export(client, size=3, tag="no-broker")
+        assert refused.status_code == 503, refused.get_json()
+        assert refused.mimetype == "application/problem+json"
+        listed = client.get("/api/v1/exports?status=failed").get_json()["data"]
+        assert [(r["error_type"], r["options"]["tag"]) for r in listed] == [
+            ("queue-unavailable", "no-broker")
+        ]
+        assert export_events(app.config["DATABASE_URL"], listed[0]["id"]) == ["export.failed"]
 
 
 def test_prune_deletes_old_records_and_only_unreferenced_artifacts(db_app, client):
@@ -277,18 +321,10 @@ def test_the_export_child_dies_with_its_parent(tmp_path):
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(10)
         deadline = time.monotonic() + 10
-        while _alive(child) and time.monotonic() < deadline:
+        while alive(child) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not _alive(child), "the export child outlived its killed parent"
+        assert not alive(child), "the export child outlived its killed parent"
     finally:
         if parent.poll() is None:
             parent.kill()
             parent.wait()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"

@@ -9,8 +9,9 @@ one Redis database, with artifacts in the database store.
 - 50 queued posters while A serves reads: read p99 stays within 3x idle,
   and every record is accounted for.
 
-Needs PostgreSQL and Redis on 127.0.0.1 (``.ci/run`` provides both): skipped
-with the reason otherwise, and failed instead under ``CI``.
+Runs once, in ``.ci/run``'s PostgreSQL pass (``SIDCONTENT_TEST_DATABASE_URL``
+set), and skips in its SQLite pass even under ``CI``; in the PostgreSQL pass
+a Redis that does not answer fails it under ``CI`` (tests/queue_cluster.py).
 """
 
 from __future__ import annotations
@@ -23,89 +24,40 @@ import statistics
 import subprocess
 import threading
 import time
-import uuid
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
 
+from tests import needs
 from tests.auth_helpers import bearer, make_token
 from tests.conftest import make_app
-from tests.pluginkit import exporter_source, write_plugins
+from tests.pluginkit import write_plugins
+from tests.queue_cluster import (
+    SLOW,
+    alive,
+    post,
+    postgresql_database,
+    redis_database,
+    wait,
+    wait_for,
+)
 from tests.servers import SIDCONTENT, Process, Server, children, environment
 
 pytestmark = pytest.mark.slow
 
-PG_URL = os.environ.get(
-    "SIDCONTENT_TEST_PG_URL",
-    os.environ.get("SIDCONTENT_TEST_DATABASE_URL")
-    or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-)
-REDIS_URL = os.environ.get("SIDCONTENT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 EXPORT_TIMEOUT = 6  # seconds: the queue's hard limit is this + 20
 POSTERS = 50
-
-# An exporter that takes as long as it is told to.
-SLOW = exporter_source(
-    "slow",
-    """
-    import time
-    time.sleep(float(options.get("seconds", 1)))
-    return Artifact("slow.txt", "text/plain", options.get("tag", "").encode() or b"done")
-    """,
-).replace(
-    "class E(Exporter):",
-    "from marshmallow import Schema, fields\n\n"
-    "class Options(Schema):\n"
-    "    seconds = fields.Float(load_default=1)\n"
-    "    tag = fields.String(load_default='')\n\n"
-    "class E(Exporter):\n"
-    "    options_schema = Options",
-)
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI must provide PostgreSQL and Redis: .ci/run)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def redis_db():
-    try:
-        import redis
-    except ImportError:  # pragma: no cover - the dev extra installs it
-        _unavailable("the redis client is not installed")
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        _unavailable(f"Redis does not answer at {REDIS_URL}: {exc}")
-    client.flushdb()  # only this test's own database number
-    yield REDIS_URL
-    client.flushdb()
-    client.close()
 
 
 @pytest.fixture(scope="module")
 def pg_database(tmp_path_factory):
-    base = make_url(PG_URL)
-    if base.get_backend_name() != "postgresql":
-        _unavailable(f"not a PostgreSQL URL: {base.get_backend_name()}")
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = f"sidcontent_mp_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        _unavailable(f"PostgreSQL does not answer at {base.host}:{base.port}: {exc}")
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgresql_database(tmp_path_factory.mktemp("pg")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def redis_db():
+    with redis_database():
+        yield needs.redis_url()
 
 
 @pytest.fixture(scope="module")
@@ -156,63 +108,20 @@ def cluster(tmp_path_factory, pg_database, redis_db):
             process.stop()
 
 
-def _post(server: Server, token: dict, body: dict) -> tuple[int, dict, dict]:
-    status, headers, raw = server.request(
-        "POST", "/api/v1/exports", {**token, "Content-Type": "application/json"}, json.dumps(body)
-    )
-    return status, headers, json.loads(raw)
-
-
-def _record(server: Server, token: dict, export_id: str) -> dict:
-    status, _, raw = server.request("GET", f"/api/v1/exports/{export_id}", token)
-    assert status == 200, raw[:300]
-    return json.loads(raw)["data"]
-
-
-def _wait(server, token, export_id, until=("succeeded", "failed"), timeout=120.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        record = _record(server, token, export_id)
-        if record["status"] in until or time.monotonic() > deadline:
-            return record
-        time.sleep(0.2)
-
-
-def _worker_children(worker: Process) -> list[int]:
-    return children(worker.pid)
-
-
-def _wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def test_the_production_path_on_real_processes(cluster):
     a, b, token = cluster["a"], cluster["b"], cluster["token"]
     worker = cluster["start_worker"]("1")
 
     # 1. Requested on A, run by the worker, downloaded from B.
-    status, headers, body = _post(a, token, {"exporter": "poster", "campaign": "sid-2017"})
+    status, headers, body = post(a, token, {"exporter": "poster", "campaign": "sid-2017"})
     assert status == 202, body
     assert headers["Location"] == f"/api/v1/exports/{body['data']['id']}"
     assert int(headers["Retry-After"]) >= 1
     assert body["data"]["status"] == "queued" and body["data"]["position"] >= 1
     # An identical request while it is queued or running is the same job.
-    again = _post(a, token, {"exporter": "poster", "campaign": "sid-2017"})
+    again = post(a, token, {"exporter": "poster", "campaign": "sid-2017"})
     assert again[0] in (200, 202) and again[2]["data"]["id"] == body["data"]["id"]
-    record = _wait(b, token, body["data"]["id"])
+    record = wait(b, token, body["data"]["id"])
     assert record["status"] == "succeeded", record
     status, headers, pdf = b.request("GET", record["artifact"]["url"], token)
     assert status == 200 and pdf.startswith(b"%PDF")
@@ -252,44 +161,42 @@ def test_the_production_path_on_real_processes(cluster):
     )
     assert queued.returncode == 0, queued.stderr
     export_id = queued.stdout.strip()
-    assert _wait(a, token, export_id)["status"] == "succeeded"
+    assert wait(a, token, export_id)["status"] == "succeeded"
 
     # 2a. The process running an export killed -9: the job is run again.
-    status, _, body = _post(
+    status, _, body = post(
         a,
         token,
         {"exporter": "slow", "campaign": "sid-2017", "options": {"seconds": 3, "tag": "k1"}},
     )
     assert status == 202, body
-    running = _wait(a, token, body["data"]["id"], until=("running",), timeout=60)
+    running = wait(a, token, body["data"]["id"], until=("running",), timeout=60)
     assert running["status"] == "running", running
     assert running["started_at"]
-    pool = _worker_children(worker)
+    pool = children(worker.pid)
     assert pool, worker.output()[-2000:]
-    assert _wait_for(lambda: any(children(p) for p in pool), 10)
+    assert wait_for(lambda: any(children(p) for p in pool), 10)
     sandboxes = [pid for p in pool for pid in children(p)]
     for pid in pool:
         os.kill(pid, signal.SIGKILL)
     # Its export child dies with it, rather than running on unseen.
-    assert _wait_for(lambda: not any(_alive(pid) for pid in sandboxes), 10)
-    record = _wait(a, token, body["data"]["id"], timeout=90)
+    assert wait_for(lambda: not any(alive(pid) for pid in sandboxes), 10)
+    record = wait(a, token, body["data"]["id"], timeout=90)
     assert record["status"] == "succeeded", (record, worker.output()[-3000:])
     assert b"k1" == b.request("GET", record["artifact"]["url"], token)[2]
 
     # 2b. The whole worker killed -9 mid-export: the record ends, failed as
     # lost or run again by the next worker; never running for ever.
-    status, _, body = _post(
+    status, _, body = post(
         a,
         token,
         {"exporter": "slow", "campaign": "sid-2017", "options": {"seconds": 4, "tag": "k2"}},
     )
     assert status == 202, body
-    assert (
-        _wait(a, token, body["data"]["id"], until=("running",), timeout=60)["status"] == "running"
-    )
+    assert wait(a, token, body["data"]["id"], until=("running",), timeout=60)["status"] == "running"
     worker.stop(signal.SIGKILL)
     worker = cluster["start_worker"]("2")
-    record = _wait(a, token, body["data"]["id"], timeout=120)
+    record = wait(a, token, body["data"]["id"], timeout=120)
     assert record["status"] in ("succeeded", "failed"), record
     if record["status"] == "failed":
         assert record["error_type"] == "lost", record
@@ -338,10 +245,10 @@ def test_the_production_path_on_real_processes(cluster):
     ids = []
     try:
         for body in bodies:
-            status, _, answer = _post(a, token, body)
+            status, _, answer = post(a, token, body)
             assert status == 202, answer
             ids.append(answer["data"]["id"])
-        records = [_wait(a, token, export_id, timeout=300) for export_id in ids]
+        records = [wait(a, token, export_id, timeout=300) for export_id in ids]
     finally:
         stop.set()
         thread.join()

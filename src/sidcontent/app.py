@@ -76,6 +76,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         open_store(str(app.config["ARTIFACT_STORE"]), database, artifact_dir),
         timeout=float(app.config["EXPORT_TIMEOUT"]),
         max_bytes=int(app.config["MAX_ARTIFACT_BYTES"]),
+        queue_deadline=float(app.config["EXPORT_QUEUE_DEADLINE"]),
     )
     app.extensions["sidcontent.exports"] = exports
     if app.config.get("BROKER_URL"):

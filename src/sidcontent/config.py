@@ -75,6 +75,7 @@ DEFAULTS: dict[str, Any] = {
     "ARTIFACT_STORE": "files",  # files (ARTIFACT_DIR) or database (rows every host reads)
     "EXPORT_RETENTION_DAYS": None,  # None: keep; else `exports prune` default age
     "BROKER_URL": None,  # None: exports run inline; redis://... queues them on Celery
+    "EXPORT_QUEUE_DEADLINE": 900.0,  # seconds queued before it is queued again; twice: failed
     # `sidcontent serve` (gunicorn gthread workers; docs/deploy.md)
     "WEB_WORKERS": 2,  # processes
     "WEB_THREADS": 8,  # threads per process: requests (or trickling clients) served at once
@@ -103,6 +104,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "STUDIO_IDLE_MINUTES": _positive_float,
     "STUDIO_SESSION_HOURS": _positive_float,
     "EXPORT_RETENTION_DAYS": _positive_int,
+    "EXPORT_QUEUE_DEADLINE": _positive_float,
     "WEB_WORKERS": _positive_int,
     "WEB_THREADS": _positive_int,
     "WEB_READ_TIMEOUT": _positive_float,

@@ -23,6 +23,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
 from sidcontent.content import locales as _locales
+from sidcontent.content.validators import FullMatch as FullMatch
 
 # Re-exported: plugins import everything they need from this module.
 from sidcontent.plugin_settings import PluginSettings as PluginSettings

@@ -28,9 +28,9 @@ def worker(concurrency: int, loglevel: str) -> None:
     assert celery is not None
     require_migrated(app)
     service = app.extensions["sidcontent.exports"]
-    reaped = service.reap_lost()
+    reaped = service.reap()
     if reaped:
-        click.echo(f"failed {reaped} export(s) whose worker was lost", err=True)
+        click.echo(f"settled {reaped} export(s) that no worker would finish", err=True)
     # Each export forks from a pool process, itself forked from this one: load
     # the exporters' libraries once here, not in every export's child.
     service.host.preload_exporters()

@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from sidcontent.content import locales
 from sidcontent.content.models import AUDIENCES, MESSAGE_KINDS, RESOURCE_TYPES, STATUSES
+from sidcontent.content.validators import FullMatch as FullMatch
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 HEX_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -23,27 +24,7 @@ HASHTAG_RE = re.compile(r"^[^\W_]\w*$")
 TAG_RE = SLUG_RE
 PALETTE_KEYS = ("primary", "secondary", "accent", "background", "text")
 
-# Patterns are published in the OpenAPI document (ECMA syntax, where ``$``
-# is the end of the string) and matched whole here with ``fullmatch``:
-# Python's ``$`` also matches before a final newline, so ``re.match`` would
-# let "sid-2027\n" through.
-
-
-class FullMatch(validate.Validator):
-    """Like ``validate.Regexp``, but the pattern must match the whole string.
-
-    apispec publishes any validator's ``regex`` as the field's ``pattern``.
-    """
-
-    def __init__(self, regex: re.Pattern[str], error: str | None = None) -> None:
-        self.regex = regex
-        self.message = error or "String does not match expected pattern."
-
-    def __call__(self, value: Any) -> str:
-        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
-            raise ValidationError(self.message)
-        return value
-
+# Every pattern here is matched whole (see content/validators.py).
 
 # Multi-line text (bodies, descriptions) may hold tab and line breaks;
 # nothing else from C0, DEL or C1. NUL in particular PostgreSQL refuses.

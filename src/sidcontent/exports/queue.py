@@ -95,50 +95,48 @@ class Queue:
 
 def run_queued(service: Exports, export_id: str, body: dict[str, Any]) -> str:
     """The worker side: run the job of record ``export_id``; never raises
-    for the export's own failure. Returns what happened, for the log."""
-    hard = limits(service.timeout).hard
+    for the export's own failure. Returns what happened, for the log.
+
+    Every way a claimed run ends (done, refused by this worker's plugin,
+    out of time, lost too often) is settled through the service, so the
+    record gets its ``export.*`` event once, and a run that another delivery
+    or the reaper has overtaken changes nothing.
+    """
+    service.reap()
     with service.database.session() as session:
-        export_store.reap_lost(session, hard)
         row = export_store.get(session, export_id)
-        if row is None:
-            return "unknown record"
-        if row.status in export_store.FINISHED:
-            return f"already {row.status}"
-        if row.status == "running" and row.attempts >= MAX_ATTEMPTS:
-            row.status = "failed"
-            row.error_type = "lost"
-            row.error = f"the export worker was lost {row.attempts} times; not retried again"
-            row.finished_at = utcnow()
-            return "lost"
-        # Claimed (or re-claimed after a lost worker) in this transaction.
-        row.status = "running"
-        row.started_at = utcnow()
-        row.attempts = (row.attempts or 0) + 1
+    if row is None:
+        return "unknown record"
+    if row.status in export_store.FINISHED:
+        return f"already {row.status}"
+    if row.status == "running" and row.attempts >= MAX_ATTEMPTS:
+        error = f"the export worker was lost {row.attempts} times; not retried again"
+        service.fail(row, "lost", error, attempts=row.attempts)
+        return "lost"
+    # Claimed (or re-claimed after a lost worker) unless someone else was first.
+    now = utcnow()
+    with service.database.session() as session:
+        claimed = export_store.claim(session, row, now)
+    if not claimed:
+        return "taken by another delivery"
+    row.status, row.started_at, row.attempts = "running", now, row.attempts + 1
     from sidcontent.exports.service import ExportRejected
 
     try:
         plan = service.plan_of(row, body["options"], _bundle(body, row.content_revision))
     except ExportRejected as exc:
         # A worker without the exporter's plugin, or options it now refuses.
-        row.status = "failed"
-        row.error_type = "export-error"
-        row.error = f"the worker could not run this export: {exc.detail}"
-        row.finished_at = utcnow()
-        with service.database.session() as session:
-            session.merge(row)
+        error = f"the worker could not run this export: {exc.detail}"
+        service.fail(row, "export-error", error, attempts=row.attempts)
         return "rejected"
     from celery.exceptions import SoftTimeLimitExceeded
 
     try:
-        record = service.execute(plan, row)
+        record = service.execute(plan, row, claimed=row.attempts)
     except SoftTimeLimitExceeded:
         # The sandbox stops exporters well before this; storing took too long.
-        row.status = "failed"
-        row.error_type = "timeout"
-        row.error = f"the export did not finish within {limits(service.timeout).soft:g} s"
-        row.finished_at = utcnow()
-        with service.database.session() as session:
-            session.merge(row)
+        error = f"the export did not finish within {limits(service.timeout).soft:g} s"
+        service.fail(row, "timeout", error, attempts=row.attempts)
         return "timeout"
     return record.status
 
@@ -163,3 +161,45 @@ def register(celery: Celery, service: Exports) -> None:
         outcome = run_queued(service, export_id, body)
         log.info("export %s: %s", export_id, outcome)
         return outcome
+
+    celery.steps["worker"].add(_reaper_step(service))
+
+
+def reap_interval(service: Exports) -> float:
+    """How often a worker looks for jobs nobody will finish: often enough
+    that a lost message is queued again soon after its deadline."""
+    return min(60.0, max(1.0, service.queue_deadline / 4))
+
+
+def _reaper_step(service: Exports) -> type:
+    """A worker bootstep that reaps on a timer in the worker's main process.
+
+    Without it, only clients that poll (and jobs that arrive) would notice a
+    lost message; one that waits for the ``export.*`` webhook never polls.
+    """
+    from celery import bootsteps
+
+    def reap() -> None:
+        try:
+            reaped = service.reap()
+        except Exception:  # the database may be away for a while: try next time
+            log.exception("reaping lost exports failed")
+            return
+        if reaped:
+            log.info("settled %d export(s) that no worker would finish", reaped)
+
+    class Reaper(bootsteps.StartStopStep):  # type: ignore[misc]
+        requires = {"celery.worker.components:Timer"}
+
+        def __init__(self, worker: Any, **options: Any) -> None:
+            super().__init__(worker, **options)
+            self.entry: Any = None
+
+        def start(self, worker: Any) -> None:
+            self.entry = worker.timer.call_repeatedly(reap_interval(service), reap, priority=10)
+
+        def stop(self, worker: Any) -> None:
+            if self.entry is not None:
+                self.entry.cancel()
+
+    return Reaper

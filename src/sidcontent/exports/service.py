@@ -12,6 +12,7 @@ stays free of the database so plugin code (and its tests) never load it.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -23,18 +24,24 @@ from typing import Any
 import orjson
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from sidcontent.content import events, locales, queries, representation
 from sidcontent.content.models import utcnow
 from sidcontent.content.schemas import SLUG_RE
 from sidcontent.db import Database
 from sidcontent.exporting import ContentBundle, ExportRecord, base_media_type
+from sidcontent.exports import options as option_rules
 from sidcontent.exports import sandbox
 from sidcontent.exports import store as export_store
 from sidcontent.exports.queue import Queue, limits
 from sidcontent.exports.store import ArtifactStore, ExportRow, FileStore
 from sidcontent.plugins import PluginHost, Registered, describe
+
+log = logging.getLogger("sidcontent.exports")
+
+# Seconds a record may stay queued before the reaper queues it again (once),
+# and twice that before it fails it: SIDCONTENT_EXPORT_QUEUE_DEADLINE.
+QUEUE_DEADLINE = 900.0
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,7 @@ class Exports:
         timeout: float,
         max_bytes: int,
         queue: Queue | None = None,
+        queue_deadline: float = QUEUE_DEADLINE,
     ) -> None:
         self.host = host
         self.database = database
@@ -161,6 +169,7 @@ class Exports:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.queue = queue  # None: exports run inline, in the caller's process
+        self.queue_deadline = queue_deadline
 
     # --- checks that need no content -----------------------------------------
 
@@ -188,7 +197,7 @@ class Exports:
 
     def options(self, registered: Registered, options: Mapping[str, Any]) -> dict[str, Any]:
         try:
-            loaded: dict[str, Any] = registered.item.options_schema().load(dict(options))
+            loaded = option_rules.load(registered.item.options_schema(), options)
         except ValidationError as exc:
             messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
             raise ExportRejected(
@@ -297,16 +306,7 @@ class Exports:
         """
         registered = self.exporter(row.exporter)
         loaded = self.options(registered, options)
-        request = ExportRequest(
-            exporter=row.exporter,
-            campaign=row.campaign,
-            locale=row.requested_locale,
-            media_type=row.media_type,
-            options=options,
-            message_ids=tuple(row.message_ids) if row.message_ids is not None else None,
-            resource_ids=tuple(row.resource_ids) if row.resource_ids is not None else None,
-            requested_by=row.requested_by,
-        )
+        request = _request_of(row, options)
         return Plan(
             request,
             registered,
@@ -348,12 +348,8 @@ class Exports:
         try:
             self.queue.enqueue(row.id, plan)
         except Exception as exc:
-            row.status = "failed"
-            row.error_type = "queue-unavailable"
-            row.error = f"the export queue could not be reached: {describe(exc)}"
-            row.finished_at = utcnow()
-            with self.database.session() as session:
-                session.merge(row)
+            error = f"the export queue could not be reached: {describe(exc)}"
+            self.fail(row, "queue-unavailable", error, status="queued")
             raise ExportRejected(
                 "The export queue is unavailable; try again later.", status=503
             ) from exc
@@ -411,12 +407,13 @@ class Exports:
             attempts=0,
         )
 
-    def execute(self, plan: Plan, row: ExportRow) -> ExportRecord:
+    def execute(self, plan: Plan, row: ExportRow, claimed: int | None = None) -> ExportRecord:
         """Run ``plan`` in the sandbox and store the outcome on ``row``.
 
-        The same code runs inline (``run``) and on a queue worker; it returns
-        the stored record, failed or succeeded, and never raises for a
-        plugin's failure.
+        The same code runs inline (``run``: ``row`` is new) and on a queue
+        worker (``row`` is stored, ``running`` on attempt ``claimed``); it
+        returns the stored record, failed or succeeded, and never raises for
+        a plugin's failure.
         """
         clock = time.perf_counter()
         job = sandbox.Job(
@@ -459,12 +456,45 @@ class Exports:
             row.failed_plugin = result.plugin
             row.error = _failure_text(result)
             row.error_field = result.field
-        with self.database.session() as session:
-            session.merge(row)
-            events.record(session, [export_event(row)])  # the outbox, in the same commit
+        if not self.settle(row, None if claimed is None else "running", claimed):
+            # The reaper or another delivery finished it first; theirs stands.
+            log.warning("export %s: its outcome was recorded elsewhere first", row.id)
+            first = self.get(row.id)
+            return first if first is not None else row.record()
         record = row.record()
         self.host.export_finished(record)
         return record
+
+    def settle(self, row: ExportRow, status: str | None, attempts: int | None = None) -> bool:
+        """Store a finished ``row`` with its ``export.*`` event in one commit.
+
+        ``status`` None: ``row`` is new (inline). Otherwise the stored
+        record must still be ``status`` (and on attempt ``attempts``): each
+        record finishes, and its event is written, exactly once, whichever
+        of a worker, a redelivery and the reaper gets there first.
+        """
+        with self.database.session() as session:
+            if status is None:
+                session.merge(row)
+            elif not export_store.settle(session, row, status, attempts):
+                return False
+            events.record(session, [export_event(row)])  # the outbox, in the same commit
+        return True
+
+    def fail(
+        self,
+        row: ExportRow,
+        error_type: str,
+        error: str,
+        status: str = "running",
+        attempts: int | None = None,
+    ) -> bool:
+        """Fail a stored record that is still ``status`` (see :meth:`settle`)."""
+        row.status = "failed"
+        row.error_type = error_type
+        row.error = error
+        row.finished_at = utcnow()
+        return self.settle(row, status, attempts)
 
     def _request_key(
         self,
@@ -497,12 +527,17 @@ class Exports:
 
     def find(self, export_id: str) -> tuple[ExportRecord | None, int | None]:
         """A record and, while it is queued, its place in the queue."""
+        record, position = self._find(export_id)
+        # Polling an unfinished record is what notices a lost job.
+        if record is not None and record.status in export_store.ACTIVE and self.reap():
+            record, position = self._find(export_id)
+        return record, position
+
+    def _find(self, export_id: str) -> tuple[ExportRecord | None, int | None]:
         with self.database.session() as session:
             row = export_store.get(session, export_id)
             if row is None:
                 return None, None
-            if row.status == "running" and self.reap_lost(session):
-                session.refresh(row)
             position = export_store.queue_position(session, row) if row.status == "queued" else None
             return row.record(), position
 
@@ -510,18 +545,58 @@ class Exports:
         self, filters: dict[str, str], after: tuple[datetime, str] | None, limit: int
     ) -> tuple[list[ExportRecord], bool]:
         """One page of records, newest first (see :func:`store.page`)."""
+        self.reap()
         with self.database.session() as session:
-            self.reap_lost(session)
             rows, more = export_store.page(session, filters, after, limit)
             return [row.record() for row in rows], more
 
-    def reap_lost(self, session: Session | None = None) -> int:
-        """Fail exports whose worker was lost (``running`` past the hard limit)."""
-        hard = limits(self.timeout).hard
-        if session is not None:
-            return export_store.reap_lost(session, hard)
-        with self.database.session() as own:
-            return export_store.reap_lost(own, hard)
+    def reap(self) -> int:
+        """Settle exports nobody will finish; returns how many records changed.
+
+        - ``running`` past the queue's hard limit: its worker was lost
+          (failed, ``error_type`` lost);
+        - ``queued`` for ``queue_deadline`` seconds: its message was
+          probably lost, so it is queued again, once; still ``queued`` at
+          twice the deadline: failed as lost, naming the missing worker.
+
+        Each failed record gets its ``export.failed`` event in the same commit.
+        """
+        now = utcnow()
+        with self.database.session() as session:
+            failed = export_store.reap_lost(session, limits(self.timeout).hard, now)
+            failed += export_store.reap_unclaimed(
+                session, self.queue_deadline, now, requeued=self.queue is not None
+            )
+            events.record(session, [export_event(row) for row in failed])
+            again = []
+            if self.queue is not None:
+                again = export_store.mark_requeued(session, self.queue_deadline, now)
+        for row in again:
+            self._requeue(row)
+        return len(failed) + len(again)
+
+    def _requeue(self, row: ExportRow) -> None:
+        """Send the job of a queued record again, exactly as it was accepted."""
+        assert self.queue is not None
+        try:
+            # The content as it was when the request came in (schedules
+            # included), and the options as stored: the same request key, or
+            # the export is no longer the one that was asked for.
+            plan = self.plan(_request_of(row, row.options), now=row.created_at)
+            if plan.key != row.request_key:
+                raise ExportRejected(
+                    "its content, options or exporter changed while it waited; request it again"
+                )
+        except ExportRejected as exc:
+            error = f"no export worker took it within {self.queue_deadline:g} s: {exc.detail}"
+            self.fail(row, "lost", error, status="queued")
+            return
+        try:
+            self.queue.enqueue(row.id, plan)
+        except Exception as exc:  # the broker is down: the second deadline fails it
+            log.warning("export %s: could not be queued again: %s", row.id, describe(exc))
+            return
+        log.warning("export %s: still queued after %g s, queued again", row.id, self.queue_deadline)
 
     def artifact_stored(self, record: ExportRecord) -> bool:
         """Whether the record's artifact is still stored, whole."""
@@ -541,6 +616,20 @@ class Exports:
             return None
         assert record.artifact is not None
         return self.store.stream(record.artifact["sha256"])
+
+
+def _request_of(row: ExportRow, options: Mapping[str, Any]) -> ExportRequest:
+    """The request a stored record answers, with ``options`` as given."""
+    return ExportRequest(
+        exporter=row.exporter,
+        campaign=row.campaign,
+        locale=row.requested_locale,
+        media_type=row.media_type,
+        options=options,
+        message_ids=tuple(row.message_ids) if row.message_ids is not None else None,
+        resource_ids=tuple(row.resource_ids) if row.resource_ids is not None else None,
+        requested_by=row.requested_by,
+    )
 
 
 def export_event(row: ExportRow) -> events.Event:

@@ -199,28 +199,128 @@ def queue_position(session: Session, row: ExportRow) -> int:
     return int(ahead or 0) + 1
 
 
-def reap_lost(session: Session, hard_limit: float, now: datetime | None = None) -> int:
+# What a finished run sets on its record (see :func:`settle`).
+OUTCOME = (
+    "status",
+    "error",
+    "error_type",
+    "failed_plugin",
+    "error_field",
+    "warnings",
+    "finished_at",
+    "duration_ms",
+    "artifact_sha256",
+    "artifact_size",
+    "artifact_filename",
+    "artifact_media_type",
+    "artifact_metadata",
+)
+
+
+def claim(session: Session, row: ExportRow, now: datetime) -> bool:
+    """Mark ``row`` running for one more attempt, if it is still as it was read.
+
+    Two deliveries of one job (a redelivered message and a requeued one),
+    or a delivery and the reaper, can meet on a record: only one of them
+    changes it, the others see ``False``.
+    """
+    result = session.execute(
+        update(ExportRow)
+        .where(
+            ExportRow.id == row.id,
+            ExportRow.status == row.status,
+            ExportRow.attempts == row.attempts,
+        )
+        .values(status="running", started_at=now, attempts=row.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return _changed(result) == 1
+
+
+def settle(session: Session, row: ExportRow, status: str, attempts: int | None = None) -> bool:
+    """Store ``row``'s outcome while the stored record is still ``status``
+    (and on attempt ``attempts``, for a run): a record the reaper failed, or
+    that another delivery re-claimed, keeps what it has and ``False`` is
+    returned, so each record finishes, and is announced, once."""
+    stmt = update(ExportRow).where(ExportRow.id == row.id, ExportRow.status == status)
+    if attempts is not None:
+        stmt = stmt.where(ExportRow.attempts == attempts)
+    values = {name: getattr(row, name) for name in OUTCOME}
+    result = session.execute(stmt.values(values).execution_options(synchronize_session=False))
+    return _changed(result) == 1
+
+
+def reap_lost(session: Session, hard_limit: float, now: datetime) -> list[ExportRow]:
     """Fail every export ``running`` for longer than ``hard_limit`` seconds.
 
     Nothing runs that long (the sandbox stops an exporter at its time limit,
     Celery kills a task at its hard limit), so its worker was lost. Returns
-    how many were reaped.
+    the records failed here, as stored.
     """
-    now = now or utcnow()
-    result = session.execute(
+    return _fail_where(
+        session,
+        now,
+        f"the export worker was lost: still running after {hard_limit:g} s",
+        ExportRow.status == "running",
+        ExportRow.started_at < now - timedelta(seconds=hard_limit),
+    )
+
+
+def reap_unclaimed(
+    session: Session, deadline: float, now: datetime, *, requeued: bool = True
+) -> list[ExportRow]:
+    """Fail every export still ``queued`` twice ``deadline`` seconds after it
+    was accepted although it was queued again (or at ``deadline`` when nothing
+    can queue it again, ``requeued`` false): no worker will take it."""
+    conditions: tuple[Any, ...]
+    if requeued:
+        waited = 2 * deadline
+        conditions = (ExportRow.attempts >= 1,)
+        detail = f"no export worker took it within {waited:g} s, though it was queued again"
+    else:
+        waited, conditions = deadline, ()
+        detail = f"no export worker took it within {waited:g} s and no queue is configured"
+    return _fail_where(
+        session,
+        now,
+        f"{detail} (is `sidcontent worker` running against this broker?)",
+        ExportRow.status == "queued",
+        ExportRow.created_at < now - timedelta(seconds=waited),
+        *conditions,
+    )
+
+
+def mark_requeued(session: Session, deadline: float, now: datetime) -> list[ExportRow]:
+    """Records ``queued`` for ``deadline`` seconds that were never queued
+    again: marked (``attempts`` 1, which a run's claim counts on from) so
+    that one reaper alone sends each again. Its message was probably lost
+    (Redis flushed or failed over before a worker took it)."""
+    stmt = (
         update(ExportRow)
         .where(
-            ExportRow.status == "running",
-            ExportRow.started_at < now - timedelta(seconds=hard_limit),
+            ExportRow.status == "queued",
+            ExportRow.attempts == 0,
+            ExportRow.created_at < now - timedelta(seconds=deadline),
         )
-        .values(
-            status="failed",
-            error_type="lost",
-            error=f"the export worker was lost: still running after {hard_limit:g} s",
-            finished_at=now,
-        )
+        .values(attempts=1)
+        .returning(ExportRow)
         .execution_options(synchronize_session=False)
     )
+    return list(session.scalars(stmt))
+
+
+def _fail_where(session: Session, now: datetime, error: str, *conditions: Any) -> list[ExportRow]:
+    stmt = (
+        update(ExportRow)
+        .where(*conditions)
+        .values(status="failed", error_type="lost", error=error, finished_at=now)
+        .returning(ExportRow)
+        .execution_options(synchronize_session=False)
+    )
+    return list(session.scalars(stmt))
+
+
+def _changed(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -247,7 +347,7 @@ def prune(
     # An artifact stored in the last hour may belong to an export being
     # recorded right now: leave it for the next prune.
     removed = store.remove_unreferenced(kept, stored_before=now - timedelta(hours=1))
-    return int(getattr(records, "rowcount", 0) or 0), removed
+    return _changed(records), removed
 
 
 class ArtifactStore(Protocol):

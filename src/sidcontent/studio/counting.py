@@ -19,7 +19,6 @@ A process no editor counts in never loads it.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import orjson
@@ -37,14 +36,11 @@ from sidcontent.content.tokens import Role
 from sidcontent.exporting import ContentBundle
 from sidcontent.exports import sandbox
 from sidcontent.exports.service import ExportRejected, Exports
-from sidcontent.plugins import PluginHost, Registered, describe
+from sidcontent.plugins import PluginHost
 from sidcontent.studio.blueprint import bp
 from sidcontent.studio.strings import t
 
-log = logging.getLogger("sidcontent.studio")
-
 SOCIAL = "social"
-PRELOADED = "sidcontent.studio.counting_preloaded"
 JSON = "application/json"
 MAX_TEXT = 20_000
 TEXTS = ("headline", "body", "call_to_action")  # a message's translated fields
@@ -105,19 +101,6 @@ def _bundle(wanted: dict[str, Any]) -> ContentBundle | None:
     payload["messages"] = [message]
     payload["requested_locale"] = locale
     return ContentBundle.from_api(payload)
-
-
-def _preload(registered: Registered) -> None:
-    """Once a process: the social exporter's libraries, before counts fork."""
-    if current_app.extensions.get(PRELOADED) is registered:
-        return
-    current_app.extensions[PRELOADED] = registered
-    try:
-        registered.item.preload()
-    except Exception as exc:  # plugin code: costs only the head start
-        log.warning(
-            "plugin %r: preloading for the counters failed: %s", registered.plugin, describe(exc)
-        )
 
 
 def _platform(post: dict[str, Any], title: str) -> dict[str, Any]:
@@ -182,7 +165,8 @@ def count() -> ResponseReturnValue:
         media_type=JSON,
         max_bytes=service.max_bytes,
     )
-    _preload(registered)
+    # Once a process, before counts fork: the social exporter's libraries.
+    host.preload_exporters([SOCIAL])
     result = sandbox.run(job, host, min(service.timeout, MAX_SECONDS))
     if isinstance(result, sandbox.Failed):
         # The export would fail the same way (no headline, a link it refuses,
