@@ -7,10 +7,12 @@ fixed per-request overhead that would pull every ratio towards 1.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 THREADS = 1
 CONNECTIONS = 8
@@ -35,13 +37,16 @@ class Result:
     socket_errors: int
     p50_ms: float
     p99_ms: float
+    mean_ms: float  # mean latency; with every connection busy, rate = connections / mean
 
 
 def available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def run(url: str, seconds: float, headers: dict[str, str] | None = None) -> Result:
+def run(
+    url: str, seconds: float, headers: dict[str, str] | None = None, script: Path | None = None
+) -> Result:
     argv = [
         "wrk",
         f"-t{THREADS}",
@@ -49,6 +54,8 @@ def run(url: str, seconds: float, headers: dict[str, str] | None = None) -> Resu
         f"-d{seconds:g}s",
         "--latency",
     ]
+    if script is not None:
+        argv += ["-s", str(script)]
     for name, value in (headers or {}).items():
         argv += ["-H", f"{name}: {value}"]
     argv.append(url)
@@ -56,6 +63,31 @@ def run(url: str, seconds: float, headers: dict[str, str] | None = None) -> Resu
     if completed.returncode != 0:
         raise WrkError(f"wrk failed ({completed.returncode}): {completed.stderr.strip()}")
     return parse(completed.stdout)
+
+
+# Requests cycle through PATHS until COUNT have been answered, then the thread
+# stops sending: "the next N requests" rather than "N seconds of requests".
+# wrk still waits out -d and divides by it, so read the rate of such a run
+# from its mean latency (Little's law: connections / mean latency).
+_COUNTED = """
+local paths = {%(paths)s}
+local sent, answered = 0, 0
+request = function()
+  sent = sent + 1
+  return wrk.format("GET", paths[(sent - 1) %% #paths + 1])
+end
+response = function(status, headers, body)
+  answered = answered + 1
+  if answered >= %(count)d then wrk.thread:stop() end
+end
+"""
+
+
+def counted_script(where: Path, paths: list[str], count: int) -> Path:
+    """A wrk Lua script sending ``count`` requests over ``paths`` in turn (one thread)."""
+    quoted = ", ".join(json.dumps(p) for p in paths)  # a JSON string is a Lua string here
+    where.write_text(_COUNTED % {"paths": quoted, "count": count})
+    return where
 
 
 def parse(output: str) -> Result:
@@ -74,10 +106,18 @@ def parse(output: str) -> Result:
         socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
         p50_ms=_latency(output, "50%"),
         p99_ms=_latency(output, "99%"),
+        mean_ms=_mean_latency(output),
     )
 
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _mean_latency(output: str) -> float:
+    match = re.search(r"^\s+Latency\s+([\d.]+)(us|ms|s|m)\s", output, re.M)
+    if match is None:
+        return float("nan")
+    return float(match.group(1)) * _UNITS_MS[match.group(2)]
 
 
 def _latency(output: str, percentile: str) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
+from sidcontent.api import read_connections
 from tests.conftest import TEST_DATABASE_URL
 
 CHILD_TABLES = {
@@ -42,11 +43,15 @@ def test_pages_never_scan_or_sort_growing_tables(fresh_app, url):
         if statement.lstrip().upper().startswith("SELECT"):
             statements.append((statement, parameters))
 
-    event.listen(database.engine, "before_cursor_execute", record)
+    # Content reads run on an engine of their own (api/read_connections.py).
+    engines = [database.engine, read_connections.for_app(fresh_app).engine]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         response = fresh_app.test_client().get(url, headers={"Accept-Language": "qq"})
     finally:
-        event.remove(database.engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200
     assert statements
     with database.engine.connect() as conn:

@@ -50,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "CORS_ORIGINS": [],
     "RESPONSE_CACHE_SIZE": 4096,
+    "FRAGMENT_CACHE_SIZE": 8192,  # rendered items kept per process (~1 KB each); 0: none
     "CACHE_MAX_AGE": 0,  # seconds shared caches may reuse a response unrevalidated
     "DEFAULT_LOCALE": "en",
     "PLUGINS_DIR": None,  # a folder of drop-in plugin modules (*.py)
@@ -90,6 +91,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "MAX_CONTENT_LENGTH": _INT,
     "CORS_ORIGINS": _list,
     "RESPONSE_CACHE_SIZE": _INT,
+    "FRAGMENT_CACHE_SIZE": _INT,
     "CACHE_MAX_AGE": _INT,
     "DISABLE_PLUGINS": _list,
     "STRICT_PLUGINS": _bool,

@@ -10,7 +10,7 @@ import contextlib
 import os
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,9 @@ class Database:
         self.engine = make_engine(url, **engine_options)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._generation_reader = _GenerationReader(self.engine)
+        # What else holds connections to this database and must close with it
+        # (the API's kept read connections).
+        self.on_dispose: list[Callable[[], None]] = []
         _LIVE.add(self)
 
     def forget_after_fork(self) -> None:
@@ -168,6 +171,8 @@ class Database:
         return ScriptDirectory.from_config(alembic_config(self.url)).get_current_head()
 
     def dispose(self) -> None:
+        for dispose in self.on_dispose:
+            dispose()
         self._generation_reader.reset_all()
         self.engine.dispose()
 

@@ -13,17 +13,20 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from werkzeug.http import http_date
 
-from sidcontent.api import context
-from sidcontent.content import queries
+from sidcontent.api import context, read_connections
+from sidcontent.api.read_connections import ReadConnections
+from sidcontent.content import queries, rendering
 
 VARY = "Accept-Language, Authorization, Origin"
 
@@ -36,6 +39,9 @@ class Rendered:
     # An item's revision: its ETag then starts "r<revision>-", so a writer
     # checks If-Match against the revision column alone (see api/editing.py).
     version: int | None = None
+    # The payload already encoded (assembled from rendered fragments); when
+    # given, ``payload`` is not encoded again.
+    body: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +146,7 @@ def etag_for(body: bytes, version: int | None = None) -> str:
 
 def encode(rendered: Rendered) -> tuple[bytes, str]:
     """The body and ETag of ``rendered``, exactly as a GET would send them."""
-    body = orjson.dumps(rendered.payload)
+    body = rendered.body if rendered.body is not None else orjson.dumps(rendered.payload)
     return body, etag_for(body, rendered.version)
 
 
@@ -160,10 +166,20 @@ def respond(
     entry = cache.get(key, generation, now)
     if entry is None:
         session = context.session()
-        rendered = build(session, now)
+        g.sid_generation = generation
+        try:
+            rendered = build(session, now)
+        except DBAPIError:
+            reads: ReadConnections | None = g.pop("sid_reads", None)
+            if reads is None:
+                raise
+            # A kept connection the server dropped (a restart, a failover):
+            # once more on a new one; a second failure propagates.
+            reads.drop()
+            rendered = build(session, now)
         entry = make_entry(
             generation,
-            queries.next_scheduled_change(session, now),
+            _schedule().next_change(session, generation, now),
             rendered,
             private=private,
             max_age=int(current_app.config["CACHE_MAX_AGE"]),
@@ -172,6 +188,66 @@ def respond(
         if not private:
             cache.put(_request_key(), entry)
     return _conditional(entry)
+
+
+class Schedule:
+    """When the next scheduled item goes live, read once per generation.
+
+    Only a write can move it earlier (and a write bumps the generation); the
+    moment itself passing moves it later, so it is read again then too.
+    """
+
+    def __init__(self) -> None:
+        self._known: tuple[int, datetime | None] | None = None
+
+    def next_change(self, session: Session, generation: int, now: datetime) -> datetime | None:
+        known = self._known
+        if known is not None and known[0] == generation and (known[1] is None or now < known[1]):
+            return known[1]
+        value = queries.next_scheduled_change(session, now)
+        self._known = (generation, value)
+        return value
+
+
+def _schedule() -> Schedule:
+    found: Schedule | None = current_app.extensions.get("sidcontent.schedule")
+    if found is None:
+        found = current_app.extensions.setdefault("sidcontent.schedule", Schedule())
+    return found
+
+
+def renderer(session: Session, requested: Sequence[str], now: datetime) -> rendering.Renderer:
+    """A fragment renderer for this request, on the app's fragment cache.
+
+    Uses the generation :func:`respond` read before building, so the
+    referents it reads belong to the same generation as the entry.
+    """
+    extensions = current_app.extensions
+    cache = extensions.get("sidcontent.fragment_cache")
+    if cache is None:
+        size = int(current_app.config["FRAGMENT_CACHE_SIZE"])
+        cache = extensions.setdefault("sidcontent.fragment_cache", rendering.FragmentCache(size))
+        extensions.setdefault("sidcontent.referents", rendering.Referents())
+    generation = g.get("sid_generation")
+    if generation is None:
+        generation = context.database().generation()
+    return rendering.Renderer(
+        _read_connection(session),
+        requested,
+        now,
+        generation,
+        cache,
+        extensions["sidcontent.referents"],
+    )
+
+
+def _read_connection(session: Session) -> Connection:
+    """This thread's kept read connection (see api/read_connections.py)."""
+    reads = read_connections.for_app(current_app)
+    if reads is None:
+        return session.connection()
+    g.sid_reads = reads
+    return reads.get()
 
 
 def _request_key() -> Hashable | None:

@@ -14,17 +14,16 @@ from sidcontent.api.blueprint import Blueprint
 from sidcontent.api.errors import ApiError
 from sidcontent.api.listing import (
     cache_key,
-    content_language,
     detail_response,
     item_envelope,
     list_envelope,
     list_response,
+    locale_header,
     visibility,
 )
 from sidcontent.api.negotiation import requested_locales
 from sidcontent.api.params import CampaignListArgs, DetailArgs
-from sidcontent.content import queries, representation
-from sidcontent.content.models import Lifecycle
+from sidcontent.content import rendering, representation
 from sidcontent.content.schemas import SLUG_RE, BundleSchema, CampaignSchema
 
 blp = Blueprint("campaigns", __name__, url_prefix="/campaigns", description="Campaigns.")
@@ -37,16 +36,7 @@ class Campaigns(MethodView):
     @blp.problems(400, 401)
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
         """List published campaigns."""
-        return list_response(args, queries.list_campaigns, representation.campaign, CampaignSchema)
-
-
-def _fetch_campaign(slug: str):  # type: ignore[no-untyped-def]
-    def fetch(session: Session, now: datetime, preview: bool) -> Any:
-        return (
-            queries.get_campaign(session, slug, now, preview) if SLUG_RE.fullmatch(slug) else None
-        )
-
-    return fetch
+        return list_response(args, rendering.CAMPAIGN)
 
 
 @blp.route("/<slug>")
@@ -58,9 +48,8 @@ class CampaignItem(MethodView):
         """One campaign in the best available locale."""
         return detail_response(
             args,
-            _fetch_campaign(slug),
-            representation.campaign,
-            CampaignSchema,
+            rendering.CAMPAIGN,
+            slug if SLUG_RE.fullmatch(slug) else None,
             not_found=f"No campaign with slug {slug[:80]!r}.",
         )
 
@@ -81,18 +70,16 @@ class CampaignBundle(MethodView):
         requested = requested_locales(args.get("locale"))
 
         def build(session: Session, now: datetime) -> caching.Rendered:
-            dumper = BundleSchema()
+            renderer = caching.renderer(session, requested, now)
             found = SLUG_RE.fullmatch(slug)
-            rows = queries.get_bundle(session, slug, now, preview) if found else None
-            if rows is None:
+            bundle = rendering.render_bundle(renderer, slug, preview) if found else None
+            if bundle is None:
                 raise ApiError(404, f"No campaign with slug {slug[:80]!r}.")
-            payload = bundle_payload(rows, requested, now)
-            everything: list[Lifecycle] = [rows.campaign, *rows.messages, *rows.resources]
-            if rows.theme is not None:
-                everything.append(rows.theme)
-            newest = max(item.updated_at for item in everything)
             return caching.Rendered(
-                {"data": dumper.dump(payload)}, newest, content_language([payload["campaign"]])
+                None,
+                bundle.last_modified,
+                locale_header([bundle.locale]),
+                body=b'{"data":' + bundle.body + b"}",
             )
 
         return caching.respond(cache_key(requested, preview), build, private=private)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from flask import current_app, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields
@@ -17,8 +18,7 @@ from sidcontent.api import caching
 from sidcontent.api.auth import current_principal, unauthorized
 from sidcontent.api.errors import ApiError
 from sidcontent.api.negotiation import requested_locales
-from sidcontent.content import cursors
-from sidcontent.content.queries import Page
+from sidcontent.content import cursors, rendering
 
 
 class MetaSchema(Schema):
@@ -65,8 +65,7 @@ def visibility(args: dict[str, Any]) -> tuple[bool, bool]:
 
 
 def content_language(items: Sequence[dict[str, Any]]) -> dict[str, str]:
-    served = list(dict.fromkeys(item["locale"] for item in items))
-    return {"Content-Language": ", ".join(served)} if served else {}
+    return locale_header([item["locale"] for item in items])
 
 
 def _newest(items: Sequence[Any]) -> datetime | None:
@@ -106,12 +105,14 @@ def next_link(cursor: str) -> str:
     return f'<{request.path}?{urlencode(params)}>; rel="next"'
 
 
-def list_response(
-    args: dict[str, Any],
-    query: Callable[..., Page[Any]],
-    represent: Callable[[Any, Sequence[str], datetime], dict[str, Any]],
-    schema: type[Schema],
-) -> ResponseReturnValue:
+def locale_header(served: Sequence[str]) -> dict[str, str]:
+    """Content-Language: every locale served, in order of first appearance."""
+    unique = list(dict.fromkeys(served))
+    return {"Content-Language": ", ".join(unique)} if unique else {}
+
+
+def list_response(args: dict[str, Any], kind: rendering.Kind) -> ResponseReturnValue:
+    """A page of ``kind``, rendered from rows and fragments (no ORM, no marshmallow)."""
     args = dict(args)
     preview, private = visibility(args)
     limit: int = args.pop("limit")
@@ -121,16 +122,17 @@ def list_response(
     after = cursor_position(cursor, "id", filters)
 
     def build(session: Session, now: datetime) -> caching.Rendered:
-        dumper = schema(many=True)  # built on a miss only: a schema costs ~0.5 ms
-        page = query(session, filters, after, limit, now, preview)
-        items = [represent(row, requested, now) for row in page.items]
+        renderer = caching.renderer(session, requested, now)
+        page = rendering.list_rows(renderer.connection, kind, filters, after, limit, now, preview)
+        fragments = renderer.render(kind, page.items)
         next_cursor = None
-        headers = content_language(items)
+        headers = locale_header([f.locale for f in fragments])
         if page.has_more:
             next_cursor = next_page(page.items[-1].id, "id", filters)
             headers["Link"] = next_link(next_cursor)
-        payload = {"data": dumper.dump(items), "meta": {"limit": limit, "next_cursor": next_cursor}}
-        return caching.Rendered(payload, _newest(page.items), headers)
+        meta = orjson.dumps({"limit": limit, "next_cursor": next_cursor})
+        body = b'{"data":' + rendering.join(fragments) + b',"meta":' + meta + b"}"
+        return caching.Rendered(None, _newest(page.items), headers, body=body)
 
     return caching.respond(cache_key(requested, preview), build, private=private)
 
@@ -153,21 +155,28 @@ def render_detail(
 
 
 def detail_response(
-    args: dict[str, Any],
-    fetch: Callable[[Session, datetime, bool], Any],
-    represent: Callable[[Any, Sequence[str], datetime], dict[str, Any]],
-    schema: type[Schema],
-    *,
-    not_found: str,
+    args: dict[str, Any], kind: rendering.Kind, key: int | str | None, *, not_found: str
 ) -> ResponseReturnValue:
+    """One item of ``kind`` by id or slug (None: a key that cannot exist, 404)."""
     args = dict(args)
     preview, private = visibility(args)
     requested = requested_locales(args.get("locale"))
 
     def build(session: Session, now: datetime) -> caching.Rendered:
-        row = fetch(session, now, preview)
-        if row is None:
+        renderer = caching.renderer(session, requested, now)
+        row = None
+        if key is not None:
+            row = rendering.detail_row(renderer.connection, kind, key, now, preview)
+        fragments = renderer.render(kind, [row]) if row is not None else []
+        if row is None or not fragments:
             raise ApiError(404, not_found)
-        return render_detail(row, represent, schema, requested, now)
+        fragment = fragments[0]
+        return caching.Rendered(
+            None,
+            row.updated_at,
+            locale_header([fragment.locale]),
+            version=row.revision,
+            body=b'{"data":' + fragment.body + b"}",
+        )
 
     return caching.respond(cache_key(requested, preview), build, private=private)

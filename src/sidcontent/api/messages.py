@@ -10,7 +10,7 @@ from flask.views import MethodView
 from sidcontent.api.blueprint import Blueprint
 from sidcontent.api.listing import detail_response, item_envelope, list_envelope, list_response
 from sidcontent.api.params import DetailArgs, MessageListArgs
-from sidcontent.content import queries, representation
+from sidcontent.content import rendering
 from sidcontent.content.schemas import MessageSchema
 
 blp = Blueprint("messages", __name__, url_prefix="/messages", description="Campaign messages.")
@@ -23,7 +23,7 @@ class Messages(MethodView):
     @blp.problems(400, 401)
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
         """List published messages, filtered and paged."""
-        return list_response(args, queries.list_messages, representation.message, MessageSchema)
+        return list_response(args, rendering.MESSAGE)
 
 
 @blp.route("/<int(min=1, max=2147483647):message_id>")
@@ -34,9 +34,5 @@ class MessageItem(MethodView):
     def get(self, args: dict[str, Any], message_id: int) -> ResponseReturnValue:
         """One message in the best available locale."""
         return detail_response(
-            args,
-            lambda session, now, preview: queries.get_message(session, message_id, now, preview),
-            representation.message,
-            MessageSchema,
-            not_found=f"No message with id {message_id}.",
+            args, rendering.MESSAGE, message_id, not_found=f"No message with id {message_id}."
         )

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from sidcontent.api.blueprint import Blueprint
 from sidcontent.api.listing import detail_response, item_envelope, list_envelope, list_response
 from sidcontent.api.params import DetailArgs, ResourceListArgs
-from sidcontent.content import queries, representation
+from sidcontent.content import rendering
 from sidcontent.content.schemas import ResourceSchema
 
 blp = Blueprint("resources", __name__, url_prefix="/resources", description="Campaign resources.")
@@ -23,7 +23,7 @@ class Resources(MethodView):
     @blp.problems(400, 401)
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
         """List published resources, filtered and paged."""
-        return list_response(args, queries.list_resources, representation.resource, ResourceSchema)
+        return list_response(args, rendering.RESOURCE)
 
 
 @blp.route("/<int(min=1, max=2147483647):resource_id>")
@@ -34,9 +34,5 @@ class ResourceItem(MethodView):
     def get(self, args: dict[str, Any], resource_id: int) -> ResponseReturnValue:
         """One resource in the best available locale."""
         return detail_response(
-            args,
-            lambda session, now, preview: queries.get_resource(session, resource_id, now, preview),
-            representation.resource,
-            ResourceSchema,
-            not_found=f"No resource with id {resource_id}.",
+            args, rendering.RESOURCE, resource_id, not_found=f"No resource with id {resource_id}."
         )

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from sidcontent.api.blueprint import Blueprint
 from sidcontent.api.listing import detail_response, item_envelope, list_envelope, list_response
 from sidcontent.api.params import DetailArgs, ThemeListArgs
-from sidcontent.content import queries, representation
+from sidcontent.content import rendering
 from sidcontent.content.schemas import SLUG_RE, ThemeSchema
 
 blp = Blueprint("themes", __name__, url_prefix="/themes", description="Themes and palettes.")
@@ -23,7 +23,7 @@ class Themes(MethodView):
     @blp.problems(400, 401)
     def get(self, args: dict[str, Any]) -> ResponseReturnValue:
         """List published themes."""
-        return list_response(args, queries.list_themes, representation.theme, ThemeSchema)
+        return list_response(args, rendering.THEME)
 
 
 @blp.route("/<slug>")
@@ -35,10 +35,7 @@ class ThemeItem(MethodView):
         """One theme in the best available locale."""
         return detail_response(
             args,
-            lambda session, now, preview: (
-                queries.get_theme(session, slug, now, preview) if SLUG_RE.fullmatch(slug) else None
-            ),
-            representation.theme,
-            ThemeSchema,
+            rendering.THEME,
+            slug if SLUG_RE.fullmatch(slug) else None,
             not_found=f"No theme with slug {slug[:80]!r}.",
         )

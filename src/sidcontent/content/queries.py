@@ -9,6 +9,7 @@ page 5,000.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -126,7 +127,9 @@ def _theme_campaign_ids(slug: str) -> Select[int]:
     return select(Campaign.id).join(Theme, Campaign.theme_id == Theme.id).where(Theme.slug == slug)
 
 
-def _common(stmt: Select[Any], model: Any, filters: dict[str, Any], now: datetime, preview: bool):  # type: ignore[no-untyped-def]
+def _common(
+    stmt: Select[Any], model: Any, filters: dict[str, Any], now: datetime, preview: bool
+) -> Select[Any]:
     if not preview:
         stmt = stmt.where(visible(model, now))
     elif not filters.get("status"):
@@ -150,27 +153,16 @@ def _page(
     return Page(rows[:limit], len(rows) > limit)
 
 
-def list_themes(
-    session: Session,
-    filters: dict[str, Any],
-    after: int | None,
-    limit: int,
-    now: datetime,
-    preview: bool = False,
-) -> Page[Theme]:
-    stmt = _common(_select(Theme), Theme, filters, now, preview)
-    return _page(session, stmt, Theme, after, limit)
+def _theme_filters(
+    stmt: Select[Any], filters: dict[str, Any], now: datetime, preview: bool
+) -> Select[Any]:
+    return _common(stmt, Theme, filters, now, preview)
 
 
-def list_campaigns(
-    session: Session,
-    filters: dict[str, Any],
-    after: int | None,
-    limit: int,
-    now: datetime,
-    preview: bool = False,
-) -> Page[Campaign]:
-    stmt = _common(_select(Campaign), Campaign, filters, now, preview)
+def _campaign_filters(
+    stmt: Select[Any], filters: dict[str, Any], now: datetime, preview: bool
+) -> Select[Any]:
+    stmt = _common(stmt, Campaign, filters, now, preview)
     if filters.get("theme"):
         stmt = stmt.where(Campaign.id.in_(_theme_campaign_ids(filters["theme"])))
     if filters.get("year") is not None:
@@ -179,7 +171,7 @@ def list_campaigns(
             Campaign.day >= datetime(year, 1, 1).date(),
             Campaign.day <= datetime(year, 12, 31).date(),
         )
-    return _page(session, stmt, Campaign, after, limit)
+    return stmt
 
 
 def _campaign_scope(
@@ -195,15 +187,10 @@ def _campaign_scope(
     return stmt
 
 
-def list_messages(
-    session: Session,
-    filters: dict[str, Any],
-    after: int | None,
-    limit: int,
-    now: datetime,
-    preview: bool = False,
-) -> Page[Message]:
-    stmt = _common(_select(Message), Message, filters, now, preview)
+def _message_filters(
+    stmt: Select[Any], filters: dict[str, Any], now: datetime, preview: bool
+) -> Select[Any]:
+    stmt = _common(stmt, Message, filters, now, preview)
     stmt = _campaign_scope(stmt, Message, filters, now, preview)
     if filters.get("audience"):
         stmt = stmt.where(Message.audience == filters["audience"])
@@ -213,18 +200,13 @@ def list_messages(
         stmt = stmt.where(
             Message.id.in_(select(MessageTag.message_id).where(MessageTag.tag == filters["tag"]))
         )
-    return _page(session, stmt, Message, after, limit)
+    return stmt
 
 
-def list_resources(
-    session: Session,
-    filters: dict[str, Any],
-    after: int | None,
-    limit: int,
-    now: datetime,
-    preview: bool = False,
-) -> Page[Resource]:
-    stmt = _common(_select(Resource), Resource, filters, now, preview)
+def _resource_filters(
+    stmt: Select[Any], filters: dict[str, Any], now: datetime, preview: bool
+) -> Select[Any]:
+    stmt = _common(stmt, Resource, filters, now, preview)
     stmt = _campaign_scope(stmt, Resource, filters, now, preview)
     if filters.get("type"):
         stmt = stmt.where(Resource.type == filters["type"])
@@ -242,43 +224,80 @@ def list_resources(
                 select(ResourceTag.resource_id).where(ResourceTag.tag == filters["tag"])
             )
         )
-    return _page(session, stmt, Resource, after, limit)
+    return stmt
+
+
+# Each list's filters, applied the same to ORM reads (whole objects) and to
+# the column reads of the fast read path (content/rendering.py).
+LIST_FILTERS = {
+    Theme: _theme_filters,
+    Campaign: _campaign_filters,
+    Message: _message_filters,
+    Resource: _resource_filters,
+}
+
+
+def filtered(
+    model: Any, stmt: Select[Any], filters: dict[str, Any], now: datetime, preview: bool
+) -> Select[Any]:
+    """``stmt`` (a select of ``model`` or of its columns) narrowed to one list's filters."""
+    return LIST_FILTERS[model](stmt, filters, now, preview)
+
+
+def _lister(model: type[T]) -> Callable[..., Page[T]]:
+    """A page of ``model`` as ORM objects, with everything representing it needs loaded."""
+
+    def list_page(
+        session: Session,
+        filters: dict[str, Any],
+        after: int | None,
+        limit: int,
+        now: datetime,
+        preview: bool = False,
+    ) -> Page[T]:
+        stmt = filtered(model, _select(model), filters, now, preview)
+        return _page(session, stmt, model, after, limit)
+
+    return list_page
+
+
+list_themes = _lister(Theme)
+list_campaigns = _lister(Campaign)
+list_messages = _lister(Message)
+list_resources = _lister(Resource)
+
+
+def detail(model: Any, stmt: Select[Any], key: Any, now: datetime, preview: bool) -> Select[Any]:
+    """``stmt`` narrowed to the one item a detail GET names (slug or id), if readable."""
+    column = model.id if model in (Message, Resource) else model.slug
+    stmt = stmt.where(column == key)
+    if model in (Message, Resource):
+        stmt = _campaign_scope(stmt, model, {}, now, preview)
+    return stmt.where(visible(model, now) if not preview else model.status != Status.deleted.value)
 
 
 def get_theme(session: Session, slug: str, now: datetime, preview: bool = False) -> Theme | None:
-    stmt = _select(Theme).where(Theme.slug == slug)
-    stmt = stmt.where(visible(Theme, now) if not preview else Theme.status != Status.deleted.value)
-    return session.scalars(stmt).first()
+    return session.scalars(detail(Theme, _select(Theme), slug, now, preview)).first()
 
 
 def get_campaign(
     session: Session, slug: str, now: datetime, preview: bool = False
 ) -> Campaign | None:
-    stmt = _select(Campaign).where(Campaign.slug == slug)
-    stmt = stmt.where(
-        visible(Campaign, now) if not preview else Campaign.status != Status.deleted.value
-    )
-    return session.scalars(stmt).first()
+    return session.scalars(detail(Campaign, _select(Campaign), slug, now, preview)).first()
 
 
 def get_message(session: Session, id: int, now: datetime, preview: bool = False) -> Message | None:
-    stmt = _select(Message).where(Message.id == id)
-    stmt = _campaign_scope(stmt, Message, {}, now, preview)
-    stmt = stmt.where(
-        visible(Message, now) if not preview else Message.status != Status.deleted.value
-    )
-    return session.scalars(stmt).first()
+    return session.scalars(detail(Message, _select(Message), id, now, preview)).first()
 
 
 def get_resource(
     session: Session, id: int, now: datetime, preview: bool = False
 ) -> Resource | None:
-    stmt = _select(Resource).where(Resource.id == id)
-    stmt = _campaign_scope(stmt, Resource, {}, now, preview)
-    stmt = stmt.where(
-        visible(Resource, now) if not preview else Resource.status != Status.deleted.value
-    )
-    return session.scalars(stmt).first()
+    return session.scalars(detail(Resource, _select(Resource), id, now, preview)).first()
+
+
+# At most this many messages (and resources) go in one bundle.
+BUNDLE_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -300,24 +319,26 @@ def get_bundle(
     if theme is not None and not preview:
         theme = get_theme(session, theme.slug, now, preview)
     filters = {"campaign": slug}
-    messages = list_messages(session, filters, None, 10_000, now, preview).items
-    resources = list_resources(session, filters, None, 10_000, now, preview).items
+    messages = list_messages(session, filters, None, BUNDLE_LIMIT, now, preview).items
+    resources = list_resources(session, filters, None, BUNDLE_LIMIT, now, preview).items
     return BundleRows(campaign, theme, messages, resources)
 
 
 def next_scheduled_change(session: Session, now: datetime) -> datetime | None:
-    """When the next scheduled item becomes visible: cached reads expire then."""
-    soonest: datetime | None = None
-    for model in LIFECYCLE_MODELS:
-        value = session.scalar(
-            select(func.min(model.publish_at)).where(
-                model.status == Status.scheduled.value, model.publish_at > now
-            )
-        )
-        if value is not None:
-            if soonest is None or value < soonest:
-                soonest = value
-    return soonest
+    """When the next scheduled item becomes visible: cached reads expire then.
+
+    One statement for all four types (a scalar subquery each), since every
+    cache fill asks.
+    """
+    soonest = [
+        select(func.min(model.publish_at))
+        .where(model.status == Status.scheduled.value, model.publish_at > now)
+        .scalar_subquery()
+        for model in LIFECYCLE_MODELS
+    ]
+    values = session.execute(select(*soonest)).one()
+    found = [value for value in values if value is not None]
+    return min(found) if found else None
 
 
 def bump_generation(session: Session) -> None:
