@@ -6,9 +6,7 @@ CLI command. Nothing here is global, so every test's app is independent.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +20,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
+
+from sidcontent.thread_connections import ThreadConnections
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _GENERATION_SQL = "SELECT generation FROM content_state WHERE id = 1"
@@ -87,7 +87,7 @@ class Database:
     def forget_after_fork(self) -> None:
         """In a forked child: drop the parent's connections, unclosed."""
         self.engine.dispose(close=False)
-        self._generation_reader.forget()
+        self._generation_reader.connections.forget_after_fork()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -115,7 +115,7 @@ class Database:
         except Exception:
             # A dropped connection (server restart, failover): one retry on
             # a new one; a second failure propagates as a 500/503.
-            self._generation_reader.reset()
+            self._generation_reader.connections.drop()
             return self._generation_reader.read()
 
     def analyze(self) -> None:
@@ -173,7 +173,7 @@ class Database:
     def dispose(self) -> None:
         for dispose in self.on_dispose:
             dispose()
-        self._generation_reader.reset_all()
+        self._generation_reader.connections.close_all()
         self.engine.dispose()
 
 
@@ -182,14 +182,9 @@ class _GenerationReader:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        # Every connection by the thread that owns it, so that dispose() can
-        # close them all and a thread that has ended gives its one back: a
-        # server that starts a thread per request (werkzeug's, gthread after
-        # a restart of its pool) would otherwise keep one connection per
-        # thread it ever ran, until PostgreSQL refuses more clients.
-        self._all: dict[threading.Thread, Any] = {}
+        self.connections: ThreadConnections[Any] = ThreadConnections(
+            self._connect, close=lambda connection: connection.close()
+        )
 
     def _connect(self) -> Any:
         dialect = self.engine.dialect
@@ -199,54 +194,16 @@ class _GenerationReader:
         connection = dialect.loaded_dbapi.connect(*cargs, **cparams)
         if dialect.name != "sqlite":
             connection.autocommit = True
-        with self._lock:
-            ended = [thread for thread in self._all if not thread.is_alive()]
-            orphans = [self._all.pop(thread) for thread in ended]
-            self._all[threading.current_thread()] = connection
-        for orphan in orphans:
-            with contextlib.suppress(Exception):
-                orphan.close()
         return connection
 
     def read(self) -> int:
-        # Connections are per process too: a forked worker must not share
-        # its parent's socket.
-        pid = os.getpid()
-        if getattr(self._local, "pid", None) != pid:
-            self._local.connection = self._connect()
-            self._local.pid = pid
-        cursor = self._local.connection.cursor()
+        cursor = self.connections.get().cursor()
         try:
             cursor.execute(_GENERATION_SQL)
             row = cursor.fetchone()
         finally:
             cursor.close()
         return int(row[0]) if row else 0
-
-    def reset(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        self._local.pid = None
-        if connection is not None:
-            with self._lock:
-                if self._all.get(threading.current_thread()) is connection:
-                    del self._all[threading.current_thread()]
-            with contextlib.suppress(Exception):
-                connection.close()
-
-    def forget(self) -> None:
-        # After a fork: the parent's connections are the parent's to close,
-        # and its lock may have been held by a thread that did not survive.
-        self._lock = threading.Lock()
-        self._all = {}
-        self._local = threading.local()
-
-    def reset_all(self) -> None:
-        with self._lock:
-            connections, self._all = list(self._all.values()), {}
-        for connection in connections:
-            with contextlib.suppress(Exception):
-                connection.close()
-        self._local = threading.local()
 
 
 SUPPORTED_DATABASES = (

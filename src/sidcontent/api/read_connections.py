@@ -15,22 +15,19 @@ opened, nor lets one be finalised (which could talk on the shared socket).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import weakref
-from typing import Any
 
 from flask import Flask
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 
 from sidcontent.db import Database, make_engine
+from sidcontent.thread_connections import ThreadConnections
 
 KEY = "sidcontent.read_connections"
 _LIVE: weakref.WeakSet[ReadConnections] = weakref.WeakSet()
-# Connections inherited across a fork: referenced forever, never finalised.
-_INHERITED: list[Any] = []
 
 
 def _after_fork_in_child() -> None:
@@ -72,60 +69,26 @@ class ReadConnections:
     def __init__(self, url: str) -> None:
         # pool_size=0: as many as there are threads, each kept.
         self.engine = make_engine(url, pool_size=0)
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        # Every connection by the thread that holds it: dispose() closes them
-        # all, and a thread that has ended gives its one back (a server that
-        # starts a thread per request would otherwise keep one per thread it
-        # ever ran, until PostgreSQL refuses clients).
-        self._all: dict[threading.Thread, Connection] = {}
+        self.connections: ThreadConnections[Connection] = ThreadConnections(
+            lambda: self.engine.connect().execution_options(isolation_level="AUTOCOMMIT"),
+            # After an error the connection may be broken: never back to the pool.
+            close=lambda connection: connection.invalidate(),
+            usable=lambda connection: not (connection.closed or connection.invalidated),
+        )
         _LIVE.add(self)
 
     def get(self) -> Connection:
-        local = self._local
-        connection: Connection | None = getattr(local, "connection", None)
-        if (
-            connection is None
-            or getattr(local, "pid", None) != os.getpid()
-            or connection.closed
-            or connection.invalidated
-        ):
-            connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            local.connection, local.pid = connection, os.getpid()
-            with self._lock:
-                ended = [thread for thread in self._all if not thread.is_alive()]
-                orphans = [self._all.pop(thread) for thread in ended]
-                self._all[threading.current_thread()] = connection
-            for orphan in orphans:
-                with contextlib.suppress(Exception):
-                    orphan.close()
-        return connection
+        return self.connections.get()
 
     def drop(self) -> None:
         """Forget this thread's connection (after an error); the next get() opens one."""
-        connection = getattr(self._local, "connection", None)
-        self._local.connection = None
-        if connection is not None:
-            with self._lock:
-                if self._all.get(threading.current_thread()) is connection:
-                    del self._all[threading.current_thread()]
-            with contextlib.suppress(Exception):
-                connection.invalidate()
+        self.connections.drop()
 
     def forget_after_fork(self) -> None:
-        # The parent's lock may have been held by a thread that did not survive.
-        self._lock = threading.Lock()
-        _INHERITED.extend(self._all.values())
-        self._all = {}
-        self._local = threading.local()
+        self.connections.forget_after_fork()
         self.engine.dispose(close=False)
 
     def dispose(self) -> None:
         """Close every thread's connection (the app's database is being closed)."""
-        with self._lock:
-            held, self._all = list(self._all.values()), {}
-        self._local = threading.local()
-        for connection in held:
-            with contextlib.suppress(Exception):
-                connection.close()
+        self.connections.close_all()
         self.engine.dispose()
