@@ -27,7 +27,7 @@ import pytest
 from tests import needs
 from tests.auth_helpers import bearer, make_token
 from tests.conftest import fresh_database, make_app
-from tests.queue_cluster import redis_database
+from tests.queue_cluster import redis_database, wait_for
 from tests.servers import SIDCONTENT, Process, Server, environment, free_port
 from tests.webhook_receiver import Receiver
 
@@ -108,7 +108,8 @@ def test_with_a_broker_the_worker_delivers_and_the_web_process_never(
 
         # A worker that started with no endpoint begins delivering when one is made.
         first = worker("1")
-        time.sleep(5)  # let it boot and find no endpoint
+        # Booted (its pool up, polling) before any endpoint exists.
+        assert wait_for(lambda: " ready." in first.output(), 90), first.output()[-2000:]
         _subscribe(web, token, receiver)
         _archive(web, token, 10)
         receiver.wait_for(1, timeout=90)
