@@ -252,13 +252,16 @@ def _read_connection(session: Session) -> Connection:
 
 def _request_key() -> Hashable | None:
     """The request as it arrived, for the fast path below; None if it has a token."""
-    if "Authorization" in request.headers:
+    # Straight from the WSGI environ: a cache hit is a few dozen microseconds,
+    # and every ``request.headers`` lookup costs one of them.
+    environ = request.environ
+    if "HTTP_AUTHORIZATION" in environ:
         return None
     return (
         "request",
-        request.path,
-        request.query_string,
-        request.headers.get("Accept-Language", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        environ.get("HTTP_ACCEPT_LANGUAGE", ""),
     )
 
 
@@ -270,7 +273,7 @@ def serve_from_cache() -> Response | None:
     request. Only successful renders are stored; everything else (a first
     request, errors, a changed generation) falls through to the view.
     """
-    if request.method not in ("GET", "HEAD"):
+    if request.environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
         return None
     key = _request_key()
     if key is None:
@@ -285,13 +288,14 @@ def serve_from_cache() -> Response | None:
 
 
 def _conditional(entry: Entry) -> Response:
-    if_none_match = request.headers.get("If-None-Match")
+    environ = request.environ
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
     if if_none_match is not None:
         # Clients send back exactly the ETag they got; parse only otherwise.
         not_modified = if_none_match == entry.quoted_etag or request.if_none_match.contains_weak(
             entry.etag
         )
-    elif "If-Modified-Since" in request.headers and entry.last_modified is not None:
+    elif "HTTP_IF_MODIFIED_SINCE" in environ and entry.last_modified is not None:
         since = request.if_modified_since
         not_modified = since is not None and entry.last_modified.replace(microsecond=0) <= since
     else:

