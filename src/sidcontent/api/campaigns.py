@@ -7,7 +7,6 @@ from typing import Any
 
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
-from sqlalchemy.orm import Session
 
 from sidcontent.api import caching
 from sidcontent.api.blueprint import Blueprint
@@ -69,8 +68,8 @@ class CampaignBundle(MethodView):
         preview, private = visibility(args)
         requested = requested_locales(args.get("locale"))
 
-        def build(session: Session, now: datetime) -> caching.Rendered:
-            renderer = caching.renderer(session, requested, now)
+        def build(now: datetime) -> caching.Rendered:
+            renderer = caching.renderer(requested, now)
             found = SLUG_RE.fullmatch(slug)
             bundle = rendering.render_bundle(renderer, slug, preview) if found else None
             if bundle is None:

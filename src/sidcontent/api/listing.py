@@ -12,7 +12,6 @@ import orjson
 from flask import current_app, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields
-from sqlalchemy.orm import Session
 
 from sidcontent.api import caching
 from sidcontent.api.auth import current_principal, unauthorized
@@ -121,8 +120,8 @@ def list_response(args: dict[str, Any], kind: rendering.Kind) -> ResponseReturnV
     filters = args
     after = cursor_position(cursor, "id", filters)
 
-    def build(session: Session, now: datetime) -> caching.Rendered:
-        renderer = caching.renderer(session, requested, now)
+    def build(now: datetime) -> caching.Rendered:
+        renderer = caching.renderer(requested, now)
         page = rendering.list_rows(renderer.connection, kind, filters, after, limit, now, preview)
         fragments = renderer.render(kind, page.items)
         next_cursor = None
@@ -162,8 +161,8 @@ def detail_response(
     preview, private = visibility(args)
     requested = requested_locales(args.get("locale"))
 
-    def build(session: Session, now: datetime) -> caching.Rendered:
-        renderer = caching.renderer(session, requested, now)
+    def build(now: datetime) -> caching.Rendered:
+        renderer = caching.renderer(requested, now)
         row = None
         if key is not None:
             row = rendering.detail_row(renderer.connection, kind, key, now, preview)

@@ -15,7 +15,6 @@ from flask import current_app, request
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields, validate
-from sqlalchemy.orm import Session
 
 from sidcontent.api import caching, context
 from sidcontent.api.auth import current_principal, unauthorized
@@ -217,7 +216,8 @@ class Sync(MethodView):
         if position is not None and not position.initial and position.until_seq is None:
             _prune_if_due(now)
 
-        def build(session: Session, moment: datetime) -> caching.Rendered:
+        def build(moment: datetime) -> caching.Rendered:
+            session = context.session()
             start = position if position is not None else sync.start(session, moment)
             try:
                 result = sync.page(session, view, start, moment)
@@ -239,8 +239,7 @@ class Sync(MethodView):
 
         if position is None:
             # A new sync starts at the log's end now: never from the cache.
-            session = context.session()
-            rendered = build(session, now)
+            rendered = build(now)
             entry = caching.make_entry(0, None, rendered, private=private, max_age=0)
             return caching._conditional(entry)
         return caching.respond(cache_key(view.locales, view.preview), build, private=private)
