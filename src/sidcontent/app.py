@@ -54,7 +54,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # them saves work on every request.
     app.session_interface = _NoSessions()
 
-    database = Database(app.config["DATABASE_URL"])
+    database = Database(
+        app.config["DATABASE_URL"], watch_generation=bool(app.config["GENERATION_NOTIFY"])
+    )
     app.extensions["sidcontent.db"] = database
     # Subscribers hear of each content event once its write has committed.
     notifier = EventNotifier()

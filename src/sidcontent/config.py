@@ -51,6 +51,7 @@ DEFAULTS: dict[str, Any] = {
     "CORS_ORIGINS": [],
     "RESPONSE_CACHE_SIZE": 4096,
     "FRAGMENT_CACHE_SIZE": 8192,  # rendered items kept per process (~1 KB each); 0: none
+    "GENERATION_NOTIFY": True,  # PostgreSQL: hear of writes by LISTEN, not a query per read
     "CACHE_MAX_AGE": 0,  # seconds shared caches may reuse a response unrevalidated
     "DEFAULT_LOCALE": "en",
     "PLUGINS_DIR": None,  # a folder of drop-in plugin modules (*.py)
@@ -92,6 +93,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "CORS_ORIGINS": _list,
     "RESPONSE_CACHE_SIZE": _INT,
     "FRAGMENT_CACHE_SIZE": _INT,
+    "GENERATION_NOTIFY": _bool,
     "CACHE_MAX_AGE": _INT,
     "DISABLE_PLUGINS": _list,
     "STRICT_PLUGINS": _bool,

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from sidcontent.generation_watch import BUMPED, WATCH_APPLICATION_NAME, GenerationWatch
 from sidcontent.thread_connections import ThreadConnections
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -74,11 +75,21 @@ class Database:
     with Multiprocessing or os.fork()").
     """
 
-    def __init__(self, url: str, **engine_options: Any) -> None:
+    def __init__(self, url: str, *, watch_generation: bool = False, **engine_options: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_options)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._generation_reader = _GenerationReader(self.engine)
+        # PostgreSQL pushes each committed generation (see generation_watch.py).
+        self._generation_watch: GenerationWatch | None = None
+        if watch_generation and self.engine.dialect.name == "postgresql":
+            reader = self._generation_reader
+            self._generation_watch = GenerationWatch(
+                # Named, so an operator can tell it in pg_stat_activity.
+                lambda: reader._connect(application_name=WATCH_APPLICATION_NAME),
+                _read_generation,
+            )
+            event.listen(self.sessions, "after_commit", self._committed)
         # What else holds connections to this database and must close with it
         # (the API's kept read connections).
         self.on_dispose: list[Callable[[], None]] = []
@@ -88,6 +99,20 @@ class Database:
         """In a forked child: drop the parent's connections, unclosed."""
         self.engine.dispose(close=False)
         self._generation_reader.connections.forget_after_fork()
+        if self._generation_watch is not None:
+            self._generation_watch.forget_after_fork()
+
+    def _committed(self, session: Session) -> None:
+        # This process's own write is seen now, not when its notice arrives:
+        # the generation read after the commit is at least the one it wrote.
+        watch = self._generation_watch
+        if watch is None or not session.info.pop(BUMPED, False):
+            return
+        try:
+            watch.saw(self._generation_reader.read())
+        except Exception:
+            self._generation_reader.connections.drop()
+            watch.distrust()  # read per request until the listener hears again
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -110,6 +135,11 @@ class Database:
         autocommit mode: a few microseconds on SQLite, one round trip on
         PostgreSQL, and always the latest committed value.
         """
+        watch = self._generation_watch
+        if watch is not None:
+            pushed = watch.current()
+            if pushed is not None:
+                return pushed
         try:
             return self._generation_reader.read()
         except Exception:
@@ -171,6 +201,8 @@ class Database:
         return ScriptDirectory.from_config(alembic_config(self.url)).get_current_head()
 
     def dispose(self) -> None:
+        if self._generation_watch is not None:
+            self._generation_watch.stop()
         for dispose in self.on_dispose:
             dispose()
         self._generation_reader.connections.close_all()
@@ -186,9 +218,10 @@ class _GenerationReader:
             self._connect, close=lambda connection: connection.close()
         )
 
-    def _connect(self) -> Any:
+    def _connect(self, **extra: Any) -> Any:
         dialect = self.engine.dialect
         cargs, cparams = dialect.create_connect_args(self.engine.url)
+        cparams = {**cparams, **extra}
         if dialect.name == "sqlite":
             cparams = {**cparams, "isolation_level": None, "check_same_thread": False}
         connection = dialect.loaded_dbapi.connect(*cargs, **cparams)
@@ -197,13 +230,17 @@ class _GenerationReader:
         return connection
 
     def read(self) -> int:
-        cursor = self.connections.get().cursor()
-        try:
-            cursor.execute(_GENERATION_SQL)
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-        return int(row[0]) if row else 0
+        return _read_generation(self.connections.get())
+
+
+def _read_generation(connection: Any) -> int:
+    cursor = connection.cursor()
+    try:
+        cursor.execute(_GENERATION_SQL)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return int(row[0]) if row else 0
 
 
 SUPPORTED_DATABASES = (

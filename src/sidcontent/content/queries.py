@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from sidcontent import generation_watch
 from sidcontent.content.models import (
     Campaign,
     CampaignTranslation,
@@ -342,9 +343,17 @@ def next_scheduled_change(session: Session, now: datetime) -> datetime | None:
 
 
 def bump_generation(session: Session) -> None:
-    """Tell every response cache, in every process, that content changed."""
-    session.execute(
+    """Tell every response cache, in every process, that content changed.
+
+    On PostgreSQL the new generation is also sent to every listening
+    process (delivered when this transaction commits; generation_watch.py).
+    """
+    generation = session.execute(
         update(ContentState)
         .where(ContentState.id == 1)
         .values(generation=ContentState.generation + 1, changed_at=utcnow())
-    )
+        .returning(ContentState.generation)
+    ).scalar_one()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_notify(generation_watch.CHANNEL, str(generation))))
+    session.info[generation_watch.BUMPED] = True

@@ -67,6 +67,16 @@ class FragmentCache:
                 self._entries.move_to_end(key)
             return found
 
+    def get_many(self, keys: Sequence[Hashable]) -> list[Fragment | None]:
+        """``get`` for each key, under one acquisition of the lock."""
+        with self._lock:
+            entries = self._entries
+            found = [entries.get(key) for key in keys]
+            for key, fragment in zip(keys, found, strict=True):
+                if fragment is not None:
+                    entries.move_to_end(key)
+            return found
+
     def put(self, key: Hashable, fragment: Fragment) -> None:
         if self.size <= 0:
             return
@@ -315,6 +325,7 @@ def rows_select(kind: Kind) -> Select[Any]:
     ``queries``.
     """
     model = kind.model
+    # In this order: Renderer.render unpacks the first five by position.
     columns = [model.id, model.revision, model.updated_at, model.status, model.publish_at]
     if kind is MESSAGE or kind is RESOURCE:
         columns.append(model.campaign_id)
@@ -423,19 +434,24 @@ class Renderer:
 
     def render(self, kind: Kind, rows: Sequence[Row[Any]]) -> list[Fragment]:
         refs = self._refs(kind, rows)
+        name, now, requested = kind.name, self.now, self.requested
+        # Rows unpacked by position (rows_select's order): per-name access
+        # to five columns of twenty rows was a tenth of an uncached page.
         keys = [
             (
-                kind.name,
-                row.id,
-                row.revision,
-                row.updated_at,
-                effective_status(row.status, row.publish_at, self.now),
+                name,
+                id_,
+                revision,
+                updated_at,
+                effective_status(status, publish_at, now),
                 ref,
-                self.requested,
+                requested,
             )
-            for row, ref in zip(rows, refs, strict=True)
+            for (id_, revision, updated_at, status, publish_at, *_), ref in zip(
+                cast(Sequence[tuple[Any, ...]], rows), refs, strict=True
+            )
         ]
-        found: list[Fragment | None] = [self.cache.get(key) for key in keys]
+        found: list[Fragment | None] = self.cache.get_many(keys)
         missing = [i for i, fragment in enumerate(found) if fragment is None]
         if missing:
             ids = [rows[i].id for i in missing]

@@ -25,9 +25,13 @@ def effective_status(status: str, publish_at: datetime | None, now: datetime) ->
     The stored status stays "scheduled" (no background job flips it); every
     reader sees this one instead, and the ``status`` filters match it.
     """
-    if status == Status.scheduled.value and publish_at is not None and publish_at <= now:
-        return Status.published.value
+    if status == _SCHEDULED and publish_at is not None and publish_at <= now:
+        return _PUBLISHED
     return status
+
+
+# Plain strings: the enum's attribute lookups were most of this function's cost.
+_SCHEDULED, _PUBLISHED = Status.scheduled.value, Status.published.value
 
 
 def published_at(status: str, publish_at: datetime | None) -> datetime | None:
