@@ -24,8 +24,9 @@ from typing import Any, cast
 
 import orjson
 from sqlalchemy import Connection, Integer, Row, Select, bindparam, select
+from sqlalchemy.engine import Dialect
 
-from sidcontent.content import locales, queries
+from sidcontent.content import locales, prepared, queries
 from sidcontent.content.models import (
     Campaign,
     CampaignTranslation,
@@ -361,6 +362,21 @@ def _statement(key: Hashable, build: Callable[[], Any]) -> Any:
     return stmt
 
 
+def _prepared(
+    shape: Hashable, build: Callable[[], Select[Any]], dialect: Dialect
+) -> prepared.Prepared | None:
+    """``shape``'s statement compiled for ``dialect``; None: it must go through SQLAlchemy."""
+
+    def compile_it() -> prepared.Prepared | None:
+        try:
+            return prepared.Prepared(build(), dialect)
+        except ValueError:  # an IN list of values: SQLAlchemy expands it per call
+            return None
+
+    found: prepared.Prepared | None = _statement(("prepared", dialect.name, shape), compile_it)
+    return found
+
+
 def _clock() -> datetime:
     # queries compares the clock with columns only, so a parameter stands in.
     return cast(datetime, _NOW)
@@ -385,7 +401,11 @@ def list_rows(
 
     shape = (kind.name, "list", tuple(sorted(filters.items())), preview, after is None)
     params = {"now": now, "after": after, "limit": limit + 1}
-    rows = list(connection.execute(_statement(shape, build), params))
+    fast = _prepared(shape, build, connection.dialect)
+    if fast is not None:
+        rows = fast.rows(connection, params)
+    else:
+        rows = list(connection.execute(_statement(shape, build), params))
     return queries.Page(rows[:limit], len(rows) > limit)
 
 
@@ -397,8 +417,10 @@ def detail_row(
     def build() -> Select[Any]:
         return queries.detail(kind.model, rows_select(kind), _KEY, _clock(), preview)
 
-    stmt = _statement((kind.name, "detail", preview), build)
-    return connection.execute(stmt, {"key": key, "now": now}).first()
+    fast = _prepared((kind.name, "detail", preview), build, connection.dialect)
+    assert fast is not None  # a key and a clock: nothing to expand
+    rows = fast.rows(connection, {"key": key, "now": now})
+    return rows[0] if rows else None
 
 
 class Renderer:
