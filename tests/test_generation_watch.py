@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,22 @@ def _listeners(url: str) -> list[int]:
         engine.dispose()
 
 
+@contextmanager
+def _generation_table_away(url: str) -> Iterator[None]:
+    """``content_state`` renamed for the block: a read that asks for the generation fails."""
+    engine = _admin(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("ALTER TABLE content_state RENAME TO content_state_away"))
+        try:
+            yield
+        finally:
+            with engine.connect() as conn:
+                conn.execute(text("ALTER TABLE content_state_away RENAME TO content_state"))
+    finally:
+        engine.dispose()
+
+
 def _edit(app: Flask, message_id: int, headline: str) -> None:
     client = app.test_client()
     auth = bearer(make_token(app, f"editor-{time.monotonic_ns()}", "editor"))
@@ -107,21 +124,12 @@ def test_cached_reads_do_not_ask_the_database_for_the_generation(two):
     reader, _writer, url = two
     _warm(reader, url)
     before = reader.test_client().get(LIST)
-    engine = _admin(url)
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("ALTER TABLE content_state RENAME TO content_state_away"))
-        try:
-            # With the generation pushed, a cache hit and its 304 need no table.
-            again = reader.test_client().get(LIST)
-            revalidated = reader.test_client().get(
-                LIST, headers={"If-None-Match": before.headers["ETag"]}
-            )
-        finally:
-            with engine.connect() as conn:
-                conn.execute(text("ALTER TABLE content_state_away RENAME TO content_state"))
-    finally:
-        engine.dispose()
+    with _generation_table_away(url):
+        # With the generation pushed, a cache hit and its 304 need no table.
+        again = reader.test_client().get(LIST)
+        revalidated = reader.test_client().get(
+            LIST, headers={"If-None-Match": before.headers["ETag"]}
+        )
     assert again.status_code == 200 and again.data == before.data
     assert revalidated.status_code == 304
 
@@ -133,17 +141,8 @@ def test_without_notifications_every_read_asks(tmp_path):
             _headlines(app)
             time.sleep(0.3)
             assert _listeners(url) == []
-            engine = _admin(url)
-            try:
-                with engine.connect() as conn:
-                    conn.execute(text("ALTER TABLE content_state RENAME TO content_state_away"))
-                try:
-                    answer = app.test_client().get(LIST)
-                finally:
-                    with engine.connect() as conn:
-                        conn.execute(text("ALTER TABLE content_state_away RENAME TO content_state"))
-            finally:
-                engine.dispose()
+            with _generation_table_away(url):
+                answer = app.test_client().get(LIST)
             assert answer.status_code >= 500  # it asked, and the table was gone
         finally:
             app.extensions["sidcontent.db"].dispose()
