@@ -25,11 +25,18 @@ built-in exporter in a forked child (``sidcontent.exports.sandbox``, as the
 server runs it) from a process that never loaded them, then from the same
 process after ``preload_exporters()``, as ``sidcontent worker`` runs them.
 Figures are printed, never asserted.
+
+The third table says where a worker's memory goes: one fresh interpreter
+imports, in turn, what a read-serving worker imports (the third-party
+libraries first, then sidcontent's modules), builds the app and serves the
+reads, printing its RSS after each step. Steps are cumulative, so each
+figure is what that step added on top of the ones before it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -44,7 +51,6 @@ from urllib.parse import urlsplit
 
 import bare_app
 import servers
-import throughput
 import wrk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +65,23 @@ READS = (
     "/api/v1/exporters",
     "/api/v1/plugins",
 )
+
+
+def prepare_database(workdir: Path, fixtures: Path) -> dict[str, str]:
+    """A temp SQLite database, migrated and seeded through the real CLI.
+
+    (throughput.py used to provide this; it now prepares its databases at
+    two sizes, so this benchmark keeps its own.)
+    """
+    env = {
+        "SIDCONTENT_DATABASE_URL": f"sqlite:///{workdir / 'api.sqlite3'}",
+        "SIDCONTENT_INSTANCE_PATH": str(workdir / "instance"),
+        "SIDCONTENT_SECRET_KEY": "bench-secret",
+    }
+    cli = str(servers.BIN / "sidcontent")
+    for argv in ([cli, "db", "upgrade"], [cli, "fixtures", "load", str(fixtures)]):
+        subprocess.run(argv, env={**os.environ, **env}, check=True, capture_output=True)
+    return env
 
 
 def exporters_loaded_app() -> object:
@@ -128,14 +151,15 @@ def sidcontent_serve(env: dict[str, str], log: Path) -> Iterator[tuple[str, int]
         servers.stop(process)
 
 
-def _measure(pid: int) -> Worker:
-    def kb(path: str, field: str) -> float:
-        for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return float(line.split()[1])
-        return float("nan")
+def _kb(pid: int, path: str, field: str) -> float:
+    for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return float(line.split()[1])
+    return float("nan")
 
-    return Worker(pid, kb("status", "VmRSS") / 1024, kb("smaps_rollup", "Pss") / 1024)
+
+def _measure(pid: int) -> Worker:
+    return Worker(pid, _kb(pid, "status", "VmRSS") / 1024, _kb(pid, "smaps_rollup", "Pss") / 1024)
 
 
 def load(base_url: str, paths: tuple[str, ...], seconds: float) -> int:
@@ -153,6 +177,76 @@ EXPORTS = (
     ("newsletter", "text/html", {}),
     ("calendar", "text/calendar", {}),
 )
+
+
+#: (what, modules) in the order a worker pays for them; see _STEPS_CHILD.
+STEPS = (
+    ("Flask, Werkzeug, Jinja2, click", ("flask",)),
+    ("SQLAlchemy core", ("sqlalchemy",)),
+    ("SQLAlchemy ORM", ("sqlalchemy.orm",)),
+    (
+        "marshmallow, flask-smorest, apispec, webargs, PyYAML",
+        ("marshmallow", "flask_smorest", "apispec.ext.marshmallow", "webargs", "yaml"),
+    ),
+    ("flask-limiter, limits", ("flask_limiter",)),
+    ("langcodes (its language data)", ("langcodes", "langcodes.language_distance")),
+    (
+        "pluggy, orjson, regex, standardwebhooks, swagger-ui",
+        ("pluggy", "orjson", "regex", "standardwebhooks", "flask_swagger_ui"),
+    ),
+    ("sidcontent's modules", ("sidcontent.app",)),
+)
+#: What a read-serving worker must not carry (tests/test_lean_workers.py
+#: checks it); the child reports any that got imported.
+NEVER = ("alembic", "mako", "translate", "lxml", "PIL", "reportlab", "fontTools", "celery")
+
+
+# Run with ``python -c`` so the child imports nothing of this benchmark (whose
+# own imports, urllib among them, would be counted as the interpreter's).
+# argv[1]: [STEPS, READS, NEVER] as JSON; prints [[label, MB], ...] and the
+# modules of NEVER it imported, as one JSON line.
+_STEPS_CHILD = """
+import importlib, json, os, sys
+
+def rss():
+    with open(f"/proc/{os.getpid()}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return float(line.split()[1]) / 1024
+    return float("nan")
+
+steps, reads, never = json.loads(sys.argv[1])
+rows = [("interpreter", rss())]
+for label, modules in steps:
+    for module in modules:
+        importlib.import_module(module)
+    rows.append((label, rss()))
+from sidcontent import create_app
+app = create_app()
+rows.append(("create_app(): views, their docs, the spec, plugins", rss()))
+client = app.test_client()
+for _ in range(20):
+    for path in reads:
+        if client.get(path).status_code != 200:
+            raise RuntimeError(path + " did not answer 200")
+rows.append(("serving reads: caches, connections", rss()))
+app.extensions["sidcontent.db"].dispose()
+print(json.dumps({"rows": rows, "loaded": sorted(n for n in never if n in sys.modules)}))
+"""
+
+
+def steps(env: dict[str, str]) -> tuple[list[tuple[str, float]], list[str]]:
+
+    spec = json.dumps([STEPS, [*READS, "/readyz"], NEVER])
+    done = subprocess.run(
+        [sys.executable, "-c", _STEPS_CHILD, spec],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return [(label, mb) for label, mb in result["rows"]], result["loaded"]
 
 
 def export_costs(env: dict[str, str], rounds: int) -> list[tuple[str, float, float]]:
@@ -204,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="sidbench-mem-") as tmp:
         workdir = Path(tmp)
-        env = throughput.prepare_database(workdir, args.fixtures)
+        env = prepare_database(workdir, args.fixtures)
         with ExitStack() as stack:
             servers_under_test = {
                 "bare Flask": (
@@ -246,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
             measured["sidcontent serve"] = children_of(serve_pid)
         print("  .. exports in forked children, lean then preloaded", file=sys.stderr, flush=True)
         costs = export_costs(env, args.export_rounds)
+        print("  .. where a worker's memory goes, in a fresh process", file=sys.stderr, flush=True)
+        attribution, loaded = steps(env)
     bare_rss = statistics.mean(w.rss_mb for w in measured["bare Flask"])
     print(f"\n{'server':<18} {'RSS/worker MB':>14} {'PSS/worker MB':>14} {'x bare':>7}  target")
     for name, workers in measured.items():
@@ -264,6 +360,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'exporter':<12} {'lean ms':>9} {'preloaded ms':>13} {'lean/preloaded':>15}")
     for name, lean, warm in costs:
         print(f"{name:<12} {lean:>9.1f} {warm:>13.1f} {lean / warm:>14.2f}x")
+    print("\nwhere a read-serving worker's memory goes (one fresh process, cumulative)")
+    print(f"{'step':<54} {'RSS MB':>7} {'added':>6}")
+    previous = attribution[0][1]
+    for label, mb in attribution:
+        print(f"{label:<54} {mb:>7.1f} {mb - previous:>+6.1f}")
+        previous = mb
+    if loaded:
+        print(f"warning: the worker imported {', '.join(loaded)}, which it should not need")
     if bad:
         print(f"\nwarning: {bad} responses were not 2xx/3xx or failed at the socket")
     return 0

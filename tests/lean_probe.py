@@ -1,5 +1,6 @@
 """Run in a fresh interpreter by test_lean_workers.py: serve reads, then exports,
-and say which of the exporters' libraries this process has imported at each step.
+and say which of the exporters' libraries (and of the libraries only
+migrations and translation files need) this process has imported at each step.
 
 The app is built from the environment, as ``sidcontent serve`` builds it; the
 requests go through Flask's test client. Prints one JSON object.
@@ -28,6 +29,17 @@ HEAVY = (
     "uharfbuzz",
 )
 
+#: Libraries the server needs only for one job, never to serve reads or
+#: readiness: Alembic (and the Mako and Pygments it brings) for migrations,
+#: translate-toolkit (and lxml) for translation files.
+LAZY = (
+    "alembic",
+    "lxml",
+    "mako",
+    "pygments",
+    "translate",
+)
+
 READS = (
     "/api/v1/campaigns",
     "/api/v1/campaigns/sid-2017",
@@ -40,6 +52,19 @@ READS = (
     "/api/v1/plugins",
     "/api/v1/openapi.json",
     "/healthz",
+    "/readyz",
+)
+
+#: Translators' reads that need no translation file: still no toolkit.
+EDITOR_READS = (
+    "/api/v1/campaigns/sid-2017/coverage",
+    "/api/v1/campaigns/sid-2017/coverage?locale=de",
+)
+
+#: What loads translate-toolkit: a campaign's texts as a file, each format.
+TRANSLATION_FILES = (
+    "/api/v1/campaigns/sid-2017/translations?locale=de&format=xliff",
+    "/api/v1/campaigns/sid-2017/translations?locale=de&format=po",
 )
 
 #: (exporter, media type, options): each must load its own libraries to succeed.
@@ -60,16 +85,22 @@ BAD_OPTIONS = {
 }
 
 
-def loaded() -> list[str]:
-    return sorted(name for name in HEAVY if name in sys.modules)
+def loaded(watched: tuple[str, ...] = HEAVY) -> list[str]:
+    return sorted(name for name in watched if name in sys.modules)
 
 
-def main(token: str) -> None:
+def main(token: str, editor_token: str) -> None:
     app = create_app()
     client = app.test_client()
     auth = {"Authorization": f"Bearer {token}"}
-    report: dict[str, object] = {"at_start": loaded()}
+    editor = {"Authorization": f"Bearer {editor_token}"}
+    report: dict[str, object] = {"at_start": loaded(), "lazy_at_start": loaded(LAZY)}
     report["reads"] = {path: client.get(path).status_code for path in READS}
+    report["readyz"] = client.get("/readyz").get_json()
+    report["editor_reads"] = {
+        path: client.get(path, headers=editor).status_code for path in EDITOR_READS
+    }
+    report["lazy_after_reads"] = loaded(LAZY)
     exporters = client.get("/api/v1/exporters").get_json()["data"]
     report["exporters"] = sorted(e["name"] for e in exporters)
     report["invalid"] = {
@@ -81,6 +112,7 @@ def main(token: str) -> None:
         for name, options in BAD_OPTIONS.items()
     }
     report["after_reads"] = loaded()
+    report["lazy_after_refusals"] = loaded(LAZY)
     exports = []
     for name, media_type, options in EXPORTS:
         response = client.post(
@@ -112,8 +144,18 @@ def main(token: str) -> None:
     report["after_exports"] = loaded()
     report["preload_failed"] = app.extensions["sidcontent.plugins"].preload_exporters()
     report["after_preload"] = loaded()
+    report["lazy_after_exports"] = loaded(LAZY)
+    # Then the jobs that do need the lazy libraries, run in this process
+    # (the list must name modules that exist and are really used).
+    files = {}
+    for path in TRANSLATION_FILES:
+        response = client.get(path, headers=editor)
+        files[path] = [response.status_code, response.data[:40].decode("utf-8", "replace")]
+    report["translation_files"] = files
+    report["known_revisions"] = app.extensions["sidcontent.db"].known_revisions()
+    report["lazy_at_end"] = loaded(LAZY)
     print(json.dumps(report))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2])

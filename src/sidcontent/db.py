@@ -2,29 +2,39 @@
 
 One engine per app (kept in ``app.extensions``), one session per request or
 CLI command. Nothing here is global, so every test's app is independent.
+
+Alembic (with Mako and Pygments, about 11 MB per process) is imported only
+by the commands that migrate or list migrations. Every web worker and CLI
+command checks that the database is migrated (``/readyz``,
+``require_migrated``), so those two answers are read without it: the
+current revision from the version table, the head from the migration
+files' ``revision``/``down_revision`` assignments.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import os
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sidcontent.generation_watch import BUMPED, WATCH_APPLICATION_NAME, GenerationWatch
 from sidcontent.thread_connections import ThreadConnections
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Alembic's default, which migrations/env.py keeps.
+VERSION_TABLE = "alembic_version"
 _GENERATION_SQL = "SELECT generation FROM content_state WHERE id = 1"
 
 # (table, index, "rows, then average rows per distinct prefix of the index")
@@ -183,22 +193,39 @@ class Database:
             conn.execute(text("SELECT 1"))
 
     def upgrade(self, revision: str = "head") -> None:
+        # Lazy: only `db upgrade` and test set-up migrate (see the module doc).
+        from alembic import command
+
         with self.engine.begin() as conn:
             config = alembic_config(self.url)
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
 
     def current_revision(self) -> str | None:
+        """The revision the database is at (None before the first migration).
+
+        Read as Alembic's ``MigrationContext.get_current_revision`` reads it,
+        without importing Alembic: every readiness check asks.
+        """
         with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not inspect(conn).has_table(VERSION_TABLE):
+                return None
+            rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+        if len(rows) > 1:
+            raise MigrationHeadsError(f"the database is at several heads: {sorted(rows)}")
+        return rows[0] if rows else None
 
     def known_revisions(self) -> list[str]:
         """Every migration's revision, oldest first."""
+        # Lazy: only `db upgrade` validates its argument against the list.
+        from alembic.script import ScriptDirectory
+
         script = ScriptDirectory.from_config(alembic_config(self.url))
         return [rev.revision for rev in reversed(list(script.walk_revisions()))]
 
     def head_revision(self) -> str | None:
-        return ScriptDirectory.from_config(alembic_config(self.url)).get_current_head()
+        """The latest migration's revision, as Alembic's ``get_current_head``."""
+        return migrations_head()
 
     def dispose(self) -> None:
         if self._generation_watch is not None:
@@ -311,7 +338,56 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class MigrationHeadsError(RuntimeError):
+    """The migrations (or the database) have more than one head."""
+
+
+@functools.cache
+def migrations_head(versions: Path = MIGRATIONS / "versions") -> str | None:
+    """The one revision no migration in ``versions`` names as its ``down_revision``.
+
+    Read from each file's module-level assignments with :mod:`ast`, never by
+    running them (that is Alembic's job, and costs its import): the files
+    are this package's own and fixed once installed, so once per process.
+    Which files count follows Alembic: ``*.py``, less ``__init__.py`` and
+    editors' ``.#`` lock files. tests/test_lean_workers.py checks the answer
+    against Alembic's.
+    """
+    revisions: set[str] = set()
+    downs: set[str] = set()
+    for path in sorted(versions.glob("*.py")):
+        if path.name.startswith((".#", "__init__")):
+            continue
+        found = _revision_assignments(path)
+        if isinstance(found.get("revision"), str):
+            revisions.add(found["revision"])
+        down = found.get("down_revision")
+        downs.update([down] if isinstance(down, str) else down or ())
+    heads = sorted(revisions - downs)
+    if len(heads) > 1:
+        raise MigrationHeadsError(f"the migrations have several heads: {heads}")
+    return heads[0] if heads else None
+
+
+def _revision_assignments(path: Path) -> dict[str, Any]:
+    """``revision`` and ``down_revision`` as a migration file assigns them."""
+    found: dict[str, Any] = {}
+    for node in ast.parse(path.read_bytes(), str(path)).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+            found[target.id] = ast.literal_eval(value)
+    return found
+
+
 def alembic_config(url: str) -> Config:
+    # Lazy: see the module doc; only migrating and listing migrations use it.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

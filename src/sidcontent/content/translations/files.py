@@ -11,17 +11,26 @@ original="sidcontent:campaign/<slug>">``, PO's ``X-Sidcontent-Campaign``
 header, plus the locales. Files are plain data: no entity or DTD is ever
 resolved on reading (translate-toolkit parses with lxml's safe defaults and
 we refuse a DOCTYPE before that).
+
+translate-toolkit (with lxml, about 8 MB per process) is imported by the
+functions that read or write a file, not by this module: the API and the
+CLI import this module for its formats and errors, and a web worker that
+never serves a translation file should not carry the toolkit.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
-from translate.storage import po, xliff
 
 from sidcontent.content.translations.units import FIELDS, Item, UnitId, campaign_row, items
+
+if TYPE_CHECKING:
+    from translate.storage import xliff
 
 FORMATS = {"xliff": "application/x-xliff+xml", "po": "text/x-gettext-translation"}
 EXTENSIONS = {"xliff": "xlf", "po": "po"}
@@ -33,21 +42,29 @@ class FileError(ValueError):
     """A file that is not a translation file we can read."""
 
 
-class Xliff12Unit(xliff.xliffunit):
-    namespace = XLIFF_12
+@functools.cache
+def _xliff12_file() -> type[xliff.xlifffile]:  # type: ignore[type-arg]
+    """translate-toolkit's XLIFF store, writing version 1.2 (it defaults to 1.1).
 
+    Made on first use, since it subclasses the toolkit's classes (see the
+    module doc for why they are not imported with the module).
+    """
+    from translate.storage import xliff
 
-class Xliff12File(xliff.xlifffile):  # type: ignore[type-arg]
-    """translate-toolkit's XLIFF store, writing version 1.2 (it defaults to 1.1)."""
+    class Xliff12Unit(xliff.xliffunit):
+        namespace = XLIFF_12
 
-    namespace = XLIFF_12
-    UnitClass = Xliff12Unit
-    XMLskeleton = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<xliff version="1.2" xmlns="{XLIFF_12}">\n'
-        '<file original="NoName" source-language="en" datatype="plaintext">\n'
-        "<body>\n</body>\n</file>\n</xliff>"
-    )
+    class Xliff12File(xliff.xlifffile):  # type: ignore[type-arg]
+        namespace = XLIFF_12
+        UnitClass = Xliff12Unit
+        XMLskeleton = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<xliff version="1.2" xmlns="{XLIFF_12}">\n'
+            '<file original="NoName" source-language="en" datatype="plaintext">\n'
+            "<body>\n</body>\n</file>\n</xliff>"
+        )
+
+    return Xliff12File
 
 
 @dataclass(frozen=True)
@@ -138,7 +155,7 @@ def write(fmt: str, campaign: str, source: str, target: str, units: Sequence[Uni
 
 
 def _write_xliff(campaign: str, source: str, target: str, units: Sequence[Unit]) -> bytes:
-    store = Xliff12File(sourcelanguage=source, targetlanguage=target)
+    store = _xliff12_file()(sourcelanguage=source, targetlanguage=target)
     store.body.getparent().set("original", ORIGINAL_PREFIX + campaign)
     for unit in units:
         tu = store.addsourceunit(unit.source, filename=ORIGINAL_PREFIX + campaign)
@@ -151,6 +168,8 @@ def _write_xliff(campaign: str, source: str, target: str, units: Sequence[Unit])
 
 
 def _write_po(campaign: str, source: str, target: str, units: Sequence[Unit]) -> bytes:
+    from translate.storage import po  # lazy: see the module doc
+
     store = po.pofile()
     store.updateheader(
         add=True,
@@ -188,6 +207,8 @@ def read(content: bytes, fmt: str | None = None) -> Parsed:
 def _read_xliff(content: bytes) -> Parsed:
     if b"<!DOCTYPE" in content[:4096].upper() or b"<!ENTITY" in content.upper():
         raise FileError("XLIFF files with a DOCTYPE or entities are refused")
+    from translate.storage import xliff  # lazy: see the module doc
+
     try:
         store = xliff.xlifffile.parsestring(content)
     except Exception as exc:  # lxml and the toolkit raise many kinds
@@ -208,6 +229,8 @@ def _read_xliff(content: bytes) -> Parsed:
 
 
 def _read_po(content: bytes) -> Parsed:
+    from translate.storage import po  # lazy: see the module doc
+
     try:
         store = po.pofile.parsestring(content)
     except Exception as exc:
