@@ -28,6 +28,14 @@ class ProblemSchema(Schema):
         metadata={"description": "Messages per field (for 400 and 422)."},
     )
 
+    def __deepcopy__(self, memo: dict[int, object]) -> ProblemSchema:
+        # flask-smorest deep-copies a view's docs at each of its decorators,
+        # and the decorator chain keeps every copy: with a problem response
+        # documented per status per route that was 12 MB of identical
+        # ProblemSchemas per worker. It is never changed once made, so one
+        # instance serves every copy (openapi.yaml comes out the same).
+        return self
+
 
 def _slug(title: str) -> str:
     return "-".join(title.lower().replace("'", "").split())
