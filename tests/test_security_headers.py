@@ -18,7 +18,7 @@ from flask import g
 from sqlalchemy import text
 
 from sidcontent import logs
-from sidcontent.api import errors
+from sidcontent.api import errors, security
 from sidcontent.content import tokens
 from tests.auth_helpers import bearer, make_token
 from tests.conftest import make_app
@@ -54,6 +54,17 @@ def test_every_answer_carries_the_security_headers_and_a_request_id(client):
         assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-Id"]), name
         ids.add(headers["X-Request-Id"])
     assert len(ids) == 9  # one per request
+
+
+def test_a_304_carries_the_policy_of_the_json_it_revalidates(client):
+    # A 304 updates the headers a cache stored with the 200 it stands for.
+    for url in ("/api/v1/messages?limit=2", "/api/v1/campaigns/sid-2017"):
+        ok = client.get(url)
+        again = client.get(url, headers={"If-None-Match": ok.headers["ETag"]})
+        assert again.status_code == 304
+        assert again.headers["Content-Security-Policy"] == security.API_POLICY, url
+        assert ok.headers["Content-Security-Policy"] == security.API_POLICY, url
+        assert "Content-Type" not in again.headers and not again.data
 
 
 def test_docs_csp_allows_only_its_own_inline_script_by_hash(client):
