@@ -140,10 +140,12 @@ class Database:
     def generation(self) -> int:
         """The content generation (see ``ContentState``).
 
-        Every cached GET reads it, so it bypasses SQLAlchemy's connection and
-        result machinery (~0.3 ms) for a driver connection per thread kept in
-        autocommit mode: a few microseconds on SQLite, one round trip on
-        PostgreSQL, and always the latest committed value.
+        Every cached GET reads it. On PostgreSQL with a watch it is the value
+        the listener last read (generation_watch.py), no query at all; else,
+        and whenever the watch cannot vouch for its value, it is read on a
+        driver connection per thread kept in autocommit mode, bypassing
+        SQLAlchemy's connection and result machinery (~0.3 ms): a few
+        microseconds on SQLite, one round trip on PostgreSQL.
         """
         watch = self._generation_watch
         if watch is not None:

@@ -23,6 +23,7 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from sidcontent.api.limits import trusted_socket
 
 REQUEST_ID_HEADER = "X-Request-Id"
+_REQUEST_ID_ENVIRON = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
 _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
@@ -42,7 +43,7 @@ def request_id() -> str | None:
 
 
 def assign_request_id() -> None:
-    sent = request.environ.get("HTTP_X_REQUEST_ID", "")
+    sent = request.environ.get(_REQUEST_ID_ENVIRON, "")
     if sent and _REQUEST_ID_RE.fullmatch(sent) and trusted_socket():
         g.sid_request_id = sent
     else:
