@@ -46,8 +46,12 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return
-            upstream = socket.create_connection(self.target)
             with self._lock:
+                if self._listener is not listener:
+                    # Accepted as stop() ran: an outage refuses it.
+                    client.close()
+                    return
+                upstream = socket.create_connection(self.target)
                 self._sockets |= {client, upstream}
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
@@ -66,11 +70,19 @@ class TcpProxy:
                     pass
 
     def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
         with self._lock:
+            listener, self._listener = self._listener, None
             sockets, self._sockets = self._sockets, set()
+        if listener is not None:
+            # close() alone leaves a socket that a thread is blocked in
+            # accept() on listening, so one more client got through after the
+            # "outage" (a reconnect, then served for good: CI failed on it);
+            # shutdown() stops the listening and wakes that accept().
+            try:
+                listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            listener.close()
         for sock in sockets:
             try:
                 sock.shutdown(socket.SHUT_RDWR)

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sidcontent.generation_watch import BUMPED, WATCH_APPLICATION_NAME, GenerationWatch
@@ -259,7 +260,22 @@ class _GenerationReader:
         return connection
 
     def read(self) -> int:
-        return _read_generation(self.connections.get())
+        dbapi = self.engine.dialect.loaded_dbapi
+        try:
+            return _read_generation(self.connections.get())
+        except dbapi.Error as exc:
+            # Connecting and reading both raise the driver's own errors.
+            raise driver_error(self.engine.dialect, _GENERATION_SQL, exc) from exc
+
+
+def driver_error(dialect: Dialect, statement: str, exc: Exception) -> StatementError:
+    """A driver's error as SQLAlchemy would raise it, for code that talks to
+    the driver directly: an unreachable database is then an
+    ``OperationalError`` like any other (a 503, not a 500), with the
+    statement's parameters kept out of its message."""
+    return DBAPIError.instance(
+        statement, None, exc, dialect.loaded_dbapi.Error, hide_parameters=True, dialect=dialect
+    )
 
 
 def _read_generation(connection: Any) -> int:

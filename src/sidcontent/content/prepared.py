@@ -24,7 +24,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+
+from sidcontent.db import driver_error
 
 
 class Prepared:
@@ -71,14 +72,7 @@ class Prepared:
             finally:
                 cursor.close()
         except self._dialect.loaded_dbapi.Error as exc:
-            raise DBAPIError.instance(
-                self.sql,
-                None,
-                exc,
-                self._dialect.loaded_dbapi.Error,
-                hide_parameters=True,
-                dialect=self._dialect,
-            ) from exc
+            raise driver_error(self._dialect, self.sql, exc) from exc
         make, processors = self._row._make, self._result_processors
         if not processors:
             return [make(row) for row in fetched]
