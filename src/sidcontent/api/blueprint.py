@@ -6,7 +6,7 @@ from typing import Any
 
 import flask_smorest
 
-from sidcontent.api.errors import PROBLEM_MEDIA_TYPE, ProblemSchema
+from sidcontent.api.errors import PROBLEM_MEDIA_TYPE, PROBLEM_SCHEMA
 from sidcontent.api.params import StrictParser
 
 
@@ -20,7 +20,7 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
             for status in statuses:
                 func = self.alt_response(
                     status,
-                    schema=ProblemSchema,
+                    schema=PROBLEM_SCHEMA,
                     content_type=PROBLEM_MEDIA_TYPE,
                     description=_DESCRIPTIONS.get(status, "Error"),
                 )(func)

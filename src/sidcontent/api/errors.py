@@ -37,6 +37,11 @@ class ProblemSchema(Schema):
         return self
 
 
+# The one instance every documented problem response names: passing the class
+# had flask-smorest make a ProblemSchema per status per route (1.5 MB a worker).
+PROBLEM_SCHEMA = ProblemSchema()
+
+
 def _slug(title: str) -> str:
     return "-".join(title.lower().replace("'", "").split())
 
