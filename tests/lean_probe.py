@@ -89,6 +89,15 @@ def loaded(watched: tuple[str, ...] = HEAVY) -> list[str]:
     return sorted(name for name in watched if name in sys.modules)
 
 
+def dialects() -> list[str]:
+    """The SQLAlchemy dialects this process has imported."""
+    return sorted(
+        name.split(".")[2]
+        for name in sys.modules
+        if name.startswith("sqlalchemy.dialects.") and name.count(".") == 2 and "._" not in name
+    )
+
+
 def main(token: str, editor_token: str) -> None:
     app = create_app()
     client = app.test_client()
@@ -112,6 +121,8 @@ def main(token: str, editor_token: str) -> None:
         for name, options in BAD_OPTIONS.items()
     }
     report["after_reads"] = loaded()
+    report["database"] = app.extensions["sidcontent.db"].engine.dialect.name
+    report["dialects_after_reads"] = dialects()
     report["lazy_after_refusals"] = loaded(LAZY)
     exports = []
     for name, media_type, options in EXPORTS:

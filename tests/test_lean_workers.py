@@ -67,6 +67,16 @@ def test_reads_exporters_and_option_checks_import_no_exporter_library(
 
 
 @slow
+def test_a_sqlite_worker_does_not_import_postgresqls_dialect(report: dict[str, Any]) -> None:
+    """PostgreSQL's dialect, with its drivers' modules, is 2 MB a worker: only
+    the database in use loads its own (an index's ``postgresql_where`` and an
+    ``ON CONFLICT`` insert used to import both)."""
+    assert report["database"] in report["dialects_after_reads"]
+    if report["database"] == "sqlite":
+        assert report["dialects_after_reads"] == ["sqlite"]
+
+
+@slow
 def test_exports_load_what_they_need_and_the_server_stays_lean(report: dict[str, Any]) -> None:
     heads = {(e["exporter"], e["media_type"]): e for e in report["exports"]}
     for export in report["exports"]:

@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import (
     JSON,
@@ -35,6 +35,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     String,
+    Table,
     Text,
     delete,
     func,
@@ -94,14 +95,7 @@ class ExportRow(Base):
 
     __table_args__ = (
         Index("ix_exports_request_key_status", "request_key", "status"),
-        # One job per identical request while it is queued or running.
-        Index(
-            "ux_exports_active_request_key",
-            "request_key",
-            unique=True,
-            sqlite_where=text("status IN ('queued', 'running')"),
-            postgresql_where=text("status IN ('queued', 'running')"),
-        ),
+        # ux_exports_active_request_key: see declare_active_request_index().
         Index("ix_exports_created_at_id", "created_at", "id"),
         Index("ix_exports_status_created_at", "status", "created_at"),
     )
@@ -141,6 +135,34 @@ class ExportRow(Base):
             requested_by=self.requested_by,
             failed_plugin=self.failed_plugin,
         )
+
+
+ACTIVE_REQUEST_INDEX = "ux_exports_active_request_key"
+
+
+def declare_active_request_index() -> Index:
+    """One job per identical request while it is queued or running: a unique
+    index on ``request_key`` over active rows only (migration 0004 makes it).
+
+    Declared on demand, by what compares the models with a database
+    (migrations/env.py), not with the table: an index's ``sqlite_where`` and
+    ``postgresql_where`` each import their dialect with its drivers, so every
+    web worker carried the one it does not use (PostgreSQL's is 2 MB on
+    SQLite). Nothing at run time needs the declaration; the database has
+    the index. Idempotent.
+    """
+    table = cast(Table, ExportRow.__table__)
+    for index in table.indexes:
+        if index.name == ACTIVE_REQUEST_INDEX:
+            return index
+    active = text("status IN ('queued', 'running')")
+    return Index(
+        ACTIVE_REQUEST_INDEX,
+        table.c.request_key,
+        unique=True,
+        sqlite_where=active,
+        postgresql_where=active,
+    )
 
 
 def get(session: Session, export_id: str) -> ExportRow | None:
