@@ -14,7 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from sidcontent import generation_watch
@@ -86,10 +97,25 @@ def _select(model: Any) -> Select[Any]:
     return select(model).options(*_LOADS[model])
 
 
+def _constant(value: str) -> ColumnElement[str]:
+    """A value written into the SQL, not sent as a parameter.
+
+    PostgreSQL plans a prepared statement once for all parameter values (a
+    generic plan) only if that plan looks about as cheap as one made for the
+    values at hand. With visibility's two statuses as parameters it never
+    looked so, and every list page was planned anew: 0.25-0.5 ms at 100,000
+    messages, more than running it. Only for our own constants: the value
+    is quoted here, not escaped.
+    """
+    if not value.isidentifier():
+        raise ValueError(f"not a constant of ours: {value!r}")
+    return literal_column(f"'{value}'", String)
+
+
 def visible(model: Any, now: datetime) -> ColumnElement[bool]:
     return or_(
-        model.status == Status.published.value,
-        and_(model.status == Status.scheduled.value, model.publish_at <= now),
+        model.status == _constant(Status.published.value),
+        and_(model.status == _constant(Status.scheduled.value), model.publish_at <= now),
     )
 
 

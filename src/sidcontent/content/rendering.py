@@ -23,7 +23,7 @@ from datetime import date, datetime
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Connection, Integer, Row, Select, bindparam, select
+from sqlalchemy import Connection, Integer, Row, Select, bindparam, literal_column, select
 from sqlalchemy.engine import Dialect
 
 from sidcontent.content import locales, prepared, queries
@@ -337,10 +337,11 @@ def rows_select(kind: Kind) -> Select[Any]:
 
 # Building a filtered select costs more than running it (about 0.5 ms of
 # expression construction), so each shape of statement is built once, with
-# the clock, the position and the page size as parameters.
+# the clock and the position as parameters. The page size is written into
+# the SQL (it is part of the shape): PostgreSQL keeps re-planning a prepared
+# statement whose LIMIT is a parameter (see queries._constant).
 _NOW = bindparam("now", type_=UTCDateTime())
 _AFTER = bindparam("after", type_=Integer())
-_LIMIT = bindparam("limit", type_=Integer())
 _KEY: Any = bindparam("key")
 _IDS: Any = bindparam("ids", expanding=True)
 _STATEMENTS: OrderedDict[Hashable, Any] = OrderedDict()
@@ -397,10 +398,10 @@ def list_rows(
         stmt = queries.filtered(kind.model, rows_select(kind), filters, _clock(), preview)
         if after is not None:
             stmt = stmt.where(kind.model.id > _AFTER)
-        return stmt.order_by(kind.model.id).limit(_LIMIT)
+        return stmt.order_by(kind.model.id).limit(literal_column(str(int(limit) + 1), Integer))
 
-    shape = (kind.name, "list", tuple(sorted(filters.items())), preview, after is None)
-    params = {"now": now, "after": after, "limit": limit + 1}
+    shape = (kind.name, "list", tuple(sorted(filters.items())), preview, after is None, limit)
+    params = {"now": now, "after": after}
     fast = _prepared(shape, build, connection.dialect)
     if fast is not None:
         rows = fast.rows(connection, params)
