@@ -244,6 +244,8 @@ class _GenerationReader:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Looked up once: read() runs on every cached GET.
+        self._driver_errors: type[Exception] = engine.dialect.loaded_dbapi.Error
         self.connections: ThreadConnections[Any] = ThreadConnections(
             self._connect, close=lambda connection: connection.close()
         )
@@ -260,10 +262,9 @@ class _GenerationReader:
         return connection
 
     def read(self) -> int:
-        dbapi = self.engine.dialect.loaded_dbapi
         try:
             return _read_generation(self.connections.get())
-        except dbapi.Error as exc:
+        except self._driver_errors as exc:
             # Connecting and reading both raise the driver's own errors.
             raise driver_error(self.engine.dialect, _GENERATION_SQL, exc) from exc
 
